@@ -1,0 +1,310 @@
+"""HTTP benchmark: the application's pages against a bare Litestar endpoint.
+
+The application is started exactly as in production (``python -m engagement
+serve``) on a temporary SQLite database prepared with ``migrate`` and ``demo``;
+the bare app (bench/bare_app.py) through the same ``engagement.serving.serve``.
+Load comes from a separate process on loopback (``wrk`` when /usr/bin/wrk
+exists, else the asyncio keep-alive generator below). Prints requests/s, p50
+and p99 latency, the servers' CPU use and the ratios against the bare endpoint
+measured in the same run. See bench/README.md.
+
+    .venv/bin/python bench/http_bench.py --duration 10 --concurrency 32 64
+    .venv/bin/python bench/http_bench.py --compare-servers
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import re
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engagement.serving import DEFAULT_SERVER, SERVERS  # noqa: E402
+
+WRK = "/usr/bin/wrk"
+WARMUP = 1.0
+BARE_PATH = "/bare"
+APP_PATHS = {"home": "/", "healthz": "/healthz"}
+
+
+# --- servers ---------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """A server subprocess in its own session, its output in a log file."""
+
+    def __init__(self, name: str, cmd: list[str], env: dict, port: int, ready_path: str, logdir: Path):
+        self.name, self.port, self.ready_path = name, port, ready_path
+        self.log = logdir / f"{name}.log"
+        with self.log.open("wb") as out:
+            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with urllib.request.urlopen(self.url(self.ready_path), timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError(f"{self.name} not ready after {timeout:.0f} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 30) -> str:
+        return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGINT)
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def start_bare(server: str, workers: int, logdir: Path) -> Server:
+    port = free_port()
+    code = (
+        "from engagement.serving import serve; "
+        f"serve(app='bench.bare_app:app', port={port}, workers={workers}, server={server!r}, log_level='warning')"
+    )
+    return Server(f"bare-{server}", [sys.executable, "-c", code], dict(os.environ), port, BARE_PATH, logdir)
+
+
+def start_app(server: str, workers: int, env: dict, logdir: Path) -> Server:
+    port = free_port()
+    cmd = [sys.executable, "-m", "engagement", "serve", "--port", str(port), "--workers", str(workers)]
+    if server != DEFAULT_SERVER:
+        cmd += ["--server", server]
+    return Server(f"app-{server}", cmd, env, port, APP_PATHS["healthz"], logdir)
+
+
+def app_environment(tmpdir: Path, workers: int) -> dict:
+    env = dict(os.environ)
+    env["ENGAGEMENT_DATABASE_URL"] = f"sqlite:///{tmpdir / 'bench.sqlite3'}"
+    env.setdefault("ENGAGEMENT_ENV", "development")
+    env.setdefault("ENGAGEMENT_SECRET_KEY", secrets.token_urlsafe(36))
+    env.setdefault("ENGAGEMENT_WEB_WORKERS", str(workers))
+    return env
+
+
+def prepare_app(env: dict) -> bool:
+    """Run ``migrate`` and ``demo``; False (with a clear message) when they fail."""
+    for command in ("migrate", "demo"):
+        result = subprocess.run(
+            [sys.executable, "-m", "engagement", command], cwd=ROOT, env=env, capture_output=True, text=True
+        )
+        if result.returncode != 0:
+            detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
+            print(f"!! `python -m engagement {command}` failed (exit {result.returncode}); the application is not", file=sys.stderr)
+            print("!! measured, only the bare endpoint. Does engagement/__main__.py provide it yet?", file=sys.stderr)
+            print("\n".join("!!   " + line for line in detail), file=sys.stderr)
+            return False
+    return True
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) of a process and all its descendants."""
+    children, times = {}, {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        children.setdefault(int(fields[1]), []).append(child)
+        times[child] = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        total += times.get(current, 0.0)
+        todo += children.get(current, [])
+    return total
+
+
+# --- load ------------------------------------------------------------------
+
+
+def measure(server: Server, path: str, duration: float, concurrency: int) -> dict:
+    """Drive ``path`` from a separate process; add the server's CPU use."""
+    use_wrk = os.path.exists(WRK)
+    if use_wrk:
+        subprocess.run([WRK, "-t1", f"-c{concurrency}", f"-d{WARMUP:.0f}s", server.url(path)], capture_output=True)
+    cpu_before, started = tree_cpu_seconds(server.proc.pid), time.monotonic()
+    result = run_wrk(server.url(path), duration, concurrency) if use_wrk else run_generator(server.url(path), duration, concurrency)
+    elapsed = time.monotonic() - started
+    result["server_cpu"] = (tree_cpu_seconds(server.proc.pid) - cpu_before) / elapsed
+    return result
+
+
+def run_generator(url: str, duration: float, concurrency: int) -> dict:
+    cmd = [sys.executable, __file__, "--load", url, "--duration", str(duration), "--concurrency", str(concurrency)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def run_wrk(url: str, duration: float, concurrency: int) -> dict:
+    threads = min(2, concurrency)
+    cmd = [WRK, f"-t{threads}", f"-c{concurrency}", f"-d{duration:.0f}s", "--latency", url]
+    text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+        return float(value) * scale[unit]
+
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
+    errors = re.search(r"Socket errors:.*", text)
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", text).group(1)),
+        "p50": latency("50"),
+        "p99": latency("99"),
+        "errors": int(bad.group(1)) if bad else 0,
+        "note": errors.group(0) if errors else "",
+        "load_cpu": None,
+    }
+
+
+async def _connection(host: str, port: int, request: bytes, warm: float, end: float, out: dict) -> None:
+    reader, writer = await asyncio.open_connection(host, port)
+    try:
+        while (started := time.perf_counter()) < end:
+            writer.write(request)
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length = re.search(rb"\r\ncontent-length:\s*(\d+)", head, re.I)
+            if length is None:  # chunked or close-delimited: not expected from Litestar
+                raise RuntimeError(f"response without content-length: {head[:200]!r}")
+            await reader.readexactly(int(length.group(1)))
+            if started >= warm:
+                out["latencies"].append(time.perf_counter() - started)
+                out["errors"] += status != 200
+            if re.search(rb"\r\nconnection:\s*close", head, re.I):
+                writer.close()
+                reader, writer = await asyncio.open_connection(host, port)
+    finally:
+        writer.close()
+
+
+async def _generate(url: str, duration: float, concurrency: int) -> dict:
+    host, port_path = url.removeprefix("http://").split(":", 1)
+    port, path = port_path.split("/", 1)
+    request = f"GET /{path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: http_bench\r\n\r\n".encode()
+    warm = time.perf_counter() + WARMUP
+    end = warm + duration
+    out = {"latencies": [], "errors": 0}
+    cpu = time.process_time()
+    await asyncio.gather(*(_connection(host, int(port), request, warm, end, out) for _ in range(concurrency)))
+    latencies = sorted(out["latencies"])
+    count = len(latencies)
+    return {
+        "rps": count / duration,
+        "p50": latencies[count // 2] * 1000 if count else float("nan"),
+        "p99": latencies[min(count - 1, int(count * 0.99))] * 1000 if count else float("nan"),
+        "errors": out["errors"],
+        "note": "",
+        "load_cpu": (time.process_time() - cpu) / (duration + WARMUP),
+    }
+
+
+def load_main(url: str, duration: float, concurrency: int) -> None:
+    try:
+        import uvloop
+
+        runner = uvloop.run
+    except ImportError:
+        runner = asyncio.run
+    print(json.dumps(runner(_generate(url, duration, concurrency))))
+
+
+# --- reports ---------------------------------------------------------------
+
+
+def row(label: str, result: dict, base: dict | None) -> str:
+    ratios = "" if base is None else (
+        f"  x{result['rps'] / base['rps']:.2f} rps  x{result['p50'] / base['p50']:.2f} p50  x{result['p99'] / base['p99']:.2f} p99"
+    )
+    load = "" if result["load_cpu"] is None else f" load {result['load_cpu']:4.0%}"
+    errors = f"  {result['errors']} non-200" if result["errors"] else ""
+    return (
+        f"{label:<34} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
+        f"  cpu {result['server_cpu']:4.0%}{load}{ratios}{errors} {result['note']}"
+    )
+
+
+def bench_server(server: str, args, env: dict | None, paths: dict, logdir: Path) -> None:
+    """Measure the bare endpoint and ``paths`` of the app under ``server``."""
+    servers = [start_bare(server, args.workers, logdir)]
+    if env is not None:
+        servers.append(start_app(server, args.workers, env, logdir))
+    try:
+        for each in servers:
+            each.wait_ready()
+        for concurrency in args.concurrency:
+            base = measure(servers[0], BARE_PATH, args.duration, concurrency)
+            print(row(f"{server} c={concurrency} bare {BARE_PATH}", base, None), flush=True)
+            for name, path in paths.items() if env is not None else ():
+                result = measure(servers[1], path, args.duration, concurrency)
+                print(row(f"{server} c={concurrency} {name} {path}", result, base), flush=True)
+    finally:
+        for each in servers:
+            each.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (after 1 s warm-up)")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[64], help="open connections; several values allowed")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes")
+    parser.add_argument("--server", choices=SERVERS, default=DEFAULT_SERVER)
+    parser.add_argument("--compare-servers", action="store_true", help="bare and /healthz under every server")
+    parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)  # internal: be the load generator
+    args = parser.parse_args()
+    if args.load:
+        return load_main(args.load, args.duration, args.concurrency[0])
+
+    sys.stdout.reconfigure(line_buffering=True)
+    tmpdir = Path(tempfile.mkdtemp(prefix="engagement-bench-"))
+    try:
+        env = app_environment(tmpdir, args.workers)
+        env = env if prepare_app(env) else None
+        generator = "wrk" if os.path.exists(WRK) else "python asyncio generator (1 process)"
+        print(f"# {os.cpu_count()} CPUs, {args.workers} worker(s), {args.duration:.0f} s per row, load: {generator}")
+        print("# cpu = server CPU use (100% = one core); ratios are against the bare endpoint of the same server and concurrency")
+        if args.compare_servers:
+            for server in SERVERS:
+                bench_server(server, args, env, {"healthz": APP_PATHS["healthz"]}, tmpdir)
+        else:
+            bench_server(args.server, args, env, APP_PATHS, tmpdir)
+    finally:
+        shutil.rmtree(tmpdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

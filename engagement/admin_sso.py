@@ -1,0 +1,68 @@
+"""Single sign-on into piccolo-admin for administrators.
+
+piccolo-admin authenticates against Piccolo's own user and session tables.
+Administrators never get a password there: when one logs in to the site, a
+matching piccolo user (with an unusable random password) and a piccolo session
+are created, and its cookie is scoped to /admin.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from litestar import Request, Response
+from litestar.datastructures import Cookie
+from piccolo.apps.user.tables import BaseUser
+from piccolo_api.session_auth.tables import SessionsBase
+
+from engagement.settings import get_settings
+from engagement.tables import StaffUser
+
+ADMIN_COOKIE = "id"  # the name piccolo_api's session middleware reads
+ADMIN_SESSION_HOURS = 8
+
+
+async def _piccolo_user_id(user: StaffUser) -> int:
+    existing = await BaseUser.select(BaseUser.id).where(BaseUser.username == user.username).first()
+    if existing:
+        await BaseUser.update({BaseUser.active: True, BaseUser.admin: True}).where(BaseUser.id == existing["id"])
+        return existing["id"]
+    created = await BaseUser.create_user(
+        username=user.username,
+        password=secrets.token_urlsafe(32),
+        admin=True,
+        superuser=True,
+        active=True,
+    )
+    return created.id
+
+
+async def start_admin_session(user: StaffUser, response: Response) -> None:
+    expires = datetime.now(timezone.utc) + timedelta(hours=ADMIN_SESSION_HOURS)
+    session = await SessionsBase.create_session(
+        user_id=await _piccolo_user_id(user), expiry_date=expires, max_expiry_date=expires
+    )
+    response.set_cookie(
+        Cookie(
+            key=ADMIN_COOKIE,
+            value=session.token,
+            path="/admin",
+            httponly=True,
+            samesite="strict",
+            secure=get_settings().is_production,
+            max_age=ADMIN_SESSION_HOURS * 3600,
+        )
+    )
+
+
+async def end_admin_session(request: Request, response: Response) -> None:
+    token = request.cookies.get(ADMIN_COOKIE)
+    if token:
+        await SessionsBase.remove_session(token=token)
+    response.delete_cookie(ADMIN_COOKIE, path="/admin")
+
+
+async def revoke_admin_access(username: str) -> None:
+    """Called when an account stops being an administrator."""
+    await BaseUser.update({BaseUser.active: False, BaseUser.admin: False}).where(BaseUser.username == username)

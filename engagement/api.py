@@ -1,0 +1,93 @@
+"""JSON API of the core: health, SMS verification, staff login, departments."""
+
+from __future__ import annotations
+
+from litestar import Controller, Request, get, post
+from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
+
+from engagement import accounts, verification
+from engagement.accounts import Staff
+from engagement.i18n import _
+from engagement.schemas import (
+    CitizenToken,
+    DepartmentList,
+    DepartmentRead,
+    Health,
+    LoginRequest,
+    LoginResult,
+    SmsCodeRequest,
+    SmsCodeSent,
+    StaffRead,
+    StatusMessage,
+    VerifyRequest,
+)
+from engagement.tables import Department, StaffUser
+from engagement.web import bearer_token, client_address, staff_guard
+
+VERSION = "0.1.0"
+
+
+@get("/healthz", tags=["core"], summary="Liveness and database check")
+async def healthz() -> Health:
+    await Department.count()
+    return Health(status="ok", database="ok", version=VERSION)
+
+
+class SmsController(Controller):
+    path = "/api/v1/sms"
+    tags = ["verification"]
+
+    @post("/codes", status_code=HTTP_202_ACCEPTED, summary="Send a verification code by SMS")
+    async def request_code(self, request: Request, data: SmsCodeRequest) -> SmsCodeSent:
+        sent = await verification.request_code(data.phone, client_address(request))
+        return SmsCodeSent(expires_in=sent.expires_in, resend_after=sent.resend_after)
+
+    @post("/verify", status_code=HTTP_200_OK, summary="Exchange a code for a citizen token")
+    async def verify(self, data: VerifyRequest) -> CitizenToken:
+        citizen = await verification.verify_code(data.phone, data.code)
+        return CitizenToken(
+            citizen_token=verification.issue_citizen_token(citizen),
+            expires_in=verification.CITIZEN_TOKEN_TTL_SECONDS,
+        )
+
+
+def staff_read(staff: Staff) -> StaffRead:
+    return StaffRead(
+        id=staff.id,
+        username=staff.username,
+        display_name=staff.display_name,
+        role=staff.role,
+        department=staff.department_slug,
+    )
+
+
+class AuthController(Controller):
+    path = "/api/v1/auth"
+    tags = ["staff accounts"]
+
+    @post("/login", status_code=HTTP_200_OK, summary="Log in; returns a bearer token")
+    async def login(self, data: LoginRequest) -> LoginResult:
+        user = await accounts.authenticate(data.username, data.password)
+        token = await accounts.issue_token(user.id, kind="api")
+        staff = await accounts.staff_for_token(token)
+        return LoginResult(token=token, expires_in=accounts.API_TOKEN_TTL_SECONDS, staff=staff_read(staff))
+
+    @post("/logout", status_code=HTTP_200_OK, guards=[staff_guard()], summary="Revoke the bearer token")
+    async def logout(self, request: Request) -> StatusMessage:
+        await accounts.revoke_token(bearer_token(request) or "")
+        return StatusMessage(status="logged_out")
+
+    @get("/me", guards=[staff_guard()], summary="The logged-in staff member")
+    async def me(self, staff: Staff) -> StaffRead:
+        return staff_read(staff)
+
+
+@get("/api/v1/departments", tags=["departments"], summary="Departments, in display order")
+async def list_departments() -> DepartmentList:
+    rows = await Department.select(Department.slug, Department.name, Department.description).order_by(
+        Department.sort_order
+    ).order_by(Department.id)
+    return DepartmentList(items=[DepartmentRead(**row) for row in rows], total=len(rows))
+
+
+__all__ = ["AuthController", "SmsController", "healthz", "list_departments", "StaffUser", "_"]

@@ -1,0 +1,139 @@
+"""The application factory: the core plus every installed module's manifest."""
+
+from __future__ import annotations
+
+import logging
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import AsyncIterator
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.di import Provide
+from litestar.middleware.rate_limit import RateLimitConfig
+from litestar.middleware.session.server_side import ServerSideSessionConfig
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.stores.memory import MemoryStore
+from litestar.stores.redis import RedisStore
+from litestar.stores.registry import StoreRegistry
+from litestar.template.config import TemplateConfig
+from redis.asyncio import Redis
+
+from engagement import i18n
+from engagement.admin import admin_mount
+from engagement.live import create_channels_plugin
+from engagement.modules import load_task_modules, manifests
+from engagement.settings import Settings, get_settings
+from engagement.web import (
+    EXCEPTION_HANDLERS,
+    add_headers,
+    apply_preferences,
+    provide_citizen,
+    provide_staff,
+)
+
+log = logging.getLogger("engagement")
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+SESSION_MAX_AGE = 8 * 3600
+CSRF_COOKIE = "engagement_csrf"  # piccolo-admin uses "csrftoken" for its own
+RATE_LIMIT_PER_MINUTE = 600
+MAX_REQUEST_BODY_BYTES = 25 * 1024 * 1024
+
+
+def template_environment() -> Environment:
+    environment = Environment(
+        loader=FileSystemLoader(str(FRONTEND_DIR / "templates")),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    return environment
+
+
+def _stores(redis: Redis | None) -> StoreRegistry:
+    if redis is None:
+        return StoreRegistry(default_factory=lambda name: MemoryStore())
+    root = RedisStore(redis, namespace="engagement")
+    return StoreRegistry(default_factory=root.with_namespace)
+
+
+def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RATE_LIMIT_PER_MINUTE) -> Litestar:
+    settings = settings or get_settings()
+    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    load_task_modules()
+    template_engine = JinjaTemplateEngine.from_environment(template_environment())
+    from engagement.templating import register_template_globals
+
+    register_template_globals(template_engine.engine, settings)
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        from piccolo.engine import engine_finder
+
+        engine = engine_finder()
+        pooled = engine.engine_type == "postgres"
+        if pooled:
+            await engine.start_connection_pool()
+        try:
+            yield
+        finally:
+            if pooled:
+                await engine.close_connection_pool()
+            if redis is not None:
+                await redis.aclose()
+
+    route_handlers = [handler for manifest in manifests() for handler in manifest.route_handlers]
+    route_handlers.append(create_static_files_router(path="/static", directories=[FRONTEND_DIR / "static"],
+                                                     include_in_schema=False, cache_control=None))
+    route_handlers.append(admin_mount(settings))
+    middleware = []
+    if rate_limit_per_minute:
+        middleware.append(
+            RateLimitConfig(
+                rate_limit=("minute", rate_limit_per_minute),
+                store="rate_limit",
+                exclude=["/static", "/healthz"],
+            ).middleware
+        )
+    middleware.append(
+        ServerSideSessionConfig(
+            key="session", max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
+            secure=settings.is_production, store="sessions",
+        ).middleware
+    )
+    return Litestar(
+        route_handlers=route_handlers,
+        lifespan=[lifespan],
+        debug=False,
+        middleware=middleware,
+        stores=_stores(redis),
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name=CSRF_COOKIE,
+            cookie_secure=settings.is_production,
+            cookie_httponly=False,
+            header_name="x-csrftoken",
+            exclude=["/api/", "/admin", "/schema", "/ws/", "/dev/"],
+        ),
+        template_config=TemplateConfig(instance=template_engine),
+        plugins=[create_channels_plugin(redis)],
+        dependencies={"staff": Provide(provide_staff), "citizen": Provide(provide_citizen)},
+        exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
+        before_request=apply_preferences,
+        before_send=[add_headers],
+        request_max_body_size=MAX_REQUEST_BODY_BYTES,
+        openapi_config=OpenAPIConfig(
+            title=f"{settings.site_name} API",
+            version="1",
+            path="/schema",
+            render_plugins=[JsonRenderPlugin()],
+        ),
+    )
+

@@ -1,0 +1,5 @@
+"""The ASGI application object for servers: ``engagement.asgi:app``."""
+
+from engagement.app import create_app
+
+app = create_app()

@@ -1,0 +1,57 @@
+"""Translations: gettext catalogues under frontend/translations, chosen per request.
+
+Message ids are English; Simplified Chinese is the default language. The .po
+files are compiled in memory at start-up, so no build step is needed.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+import io
+from contextvars import ContextVar
+from functools import lru_cache
+from pathlib import Path
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+
+TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "frontend" / "translations"
+DEFAULT_LANGUAGE = "zh_CN"
+LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
+HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
+
+current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+
+
+def normalise_language(value: str | None) -> str | None:
+    if not value:
+        return None
+    value = value.replace("-", "_")
+    for code in LANGUAGES:
+        if value.lower() == code.lower() or value.lower().split("_")[0] == code.lower():
+            return code
+    return None
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> gettext_module.NullTranslations:
+    po_path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
+    if not po_path.exists():
+        return gettext_module.NullTranslations()
+    with po_path.open("rb") as handle:
+        messages = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, messages)
+    buffer.seek(0)
+    return gettext_module.GNUTranslations(buffer)
+
+
+def gettext(message: str) -> str:
+    return catalogue(current_language.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    return catalogue(current_language.get()).ngettext(singular, plural, n)
+
+
+_ = gettext

@@ -1,0 +1,107 @@
+"""Run the ASGI application under a production server, in the foreground.
+
+Two servers are supported, both with keep-alive HTTP/1.1, websockets and
+several worker processes:
+
+- ``uvicorn`` with uvloop, httptools and the ``websockets`` library (its
+  sans-I/O implementation); the default, chosen by measurement
+  (``bench/http_bench.py --compare-servers``, figures in docs/serving.md);
+- ``granian`` (Rust HTTP stack) with uvloop.
+
+Forwarded headers (``X-Forwarded-For``, ``X-Forwarded-Proto``) are believed only
+from the trusted proxies given (addresses or CIDR networks; from
+``ENGAGEMENT_TRUSTED_PROXIES`` when none are passed); with none, no client can
+spoof its address. uvicorn does this itself (``proxy_headers`` with
+``forwarded_allow_ips``); granian has no server option for it, so the
+application is wrapped in granian's own ``wrap_asgi_with_proxy_headers``.
+"""
+
+from __future__ import annotations
+
+import os
+
+SERVERS = ("uvicorn", "granian")
+DEFAULT_SERVER = "uvicorn"
+
+# Hand-over to granian's worker processes, which import the target by name.
+_GRANIAN_APP = "_ENGAGEMENT_GRANIAN_APP"
+_GRANIAN_PROXIES = "_ENGAGEMENT_GRANIAN_PROXIES"
+
+
+def trusted_proxies(explicit: tuple[str, ...] = ()) -> list[str]:
+    """The proxies whose forwarded headers are believed: the given ones, else the setting."""
+    if explicit:
+        return list(explicit)
+    raw = os.environ.get("ENGAGEMENT_TRUSTED_PROXIES", "")
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: int = 1,
+    server: str = DEFAULT_SERVER,
+    app: str = "engagement.asgi:app",
+    log_level: str = "info",
+    forwarded_allow_ips: tuple[str, ...] = (),
+    access_log: bool = False,
+) -> None:
+    """Serve ``app`` (an import string) until interrupted.
+
+    Access logs are off by default: the reverse proxy in front keeps them.
+    """
+    proxies = trusted_proxies(forwarded_allow_ips)
+    if server == "uvicorn":
+        _serve_uvicorn(host, port, workers, app, log_level, proxies, access_log)
+    elif server == "granian":
+        _serve_granian(host, port, workers, app, log_level, proxies, access_log)
+    else:
+        raise ValueError(f"unknown server {server!r}; choose one of {', '.join(SERVERS)}")
+
+
+def _serve_uvicorn(host, port, workers, app, log_level, proxies, access_log) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        lifespan="on",
+        log_level=log_level,
+        access_log=access_log,
+        proxy_headers=True,
+        forwarded_allow_ips=proxies,
+    )
+
+
+def _serve_granian(host, port, workers, app, log_level, proxies, access_log) -> None:
+    from granian import Granian
+
+    os.environ[_GRANIAN_APP] = app
+    os.environ[_GRANIAN_PROXIES] = ",".join(proxies)
+    Granian(
+        "engagement.serving:granian_app",
+        factory=True,
+        address=host,
+        port=port,
+        workers=workers,
+        interface="asgi",
+        loop="uvloop",
+        websockets=True,
+        log_level=log_level,
+        log_access=access_log,
+    ).serve()
+
+
+def granian_app():
+    """Granian's factory: the application named by ``serve``, behind the proxy-header filter."""
+    from granian.utils.proxies import wrap_asgi_with_proxy_headers
+    from uvicorn.importer import import_from_string
+
+    app = import_from_string(os.environ[_GRANIAN_APP])
+    proxies = [part for part in os.environ.get(_GRANIAN_PROXIES, "").split(",") if part]
+    return wrap_asgi_with_proxy_headers(app, trusted_hosts=proxies)

@@ -1,0 +1,73 @@
+"""Jobs of the core: SMS delivery and clean-up."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from engagement.crypto import keyring
+from engagement.jobs import RetryLater, job
+from engagement.settings import get_settings
+from engagement.sms import PermanentSmsError, TransientSmsError, get_backend
+from engagement.tables import RateCounter, SmsCode, SmsCooldown, SmsMessage, StaffToken
+
+log = logging.getLogger("engagement.sms")
+
+SMS_CODE_KEEP_SECONDS = 86400
+
+
+@job("engagement.deliver_sms", max_retries=5, backoff_seconds=5.0)
+async def deliver_sms(message_id: int) -> None:
+    """Send a queued SMS at most once, however often the task is delivered.
+
+    The row is claimed (queued -> sending) by one atomic UPDATE before the
+    provider is called: a redelivered or concurrent task finds nothing to claim.
+    """
+    claimed = await SmsMessage.raw(
+        "UPDATE sms_message SET status = 'sending', attempts = attempts + 1 "
+        "WHERE id = {} AND status = 'queued' RETURNING id",
+        message_id,
+    )
+    if not claimed:
+        return
+    message = await SmsMessage.objects().get(SmsMessage.id == message_id)
+    backend = get_backend(get_settings())
+    keys = keyring()
+    try:
+        provider_id = await backend.send(keys.decrypt(message.phone_encrypted), keys.decrypt(message.body_encrypted))
+    except TransientSmsError as error:
+        await _set_status(message_id, "queued", str(error))
+        raise RetryLater(str(error)) from error
+    except PermanentSmsError as error:
+        log.warning("SMS %s refused by %s: %s", message_id, backend.name, error)
+        await _set_status(message_id, "failed", str(error))
+        return
+    await SmsMessage.update(
+        {
+            SmsMessage.status: "sent",
+            SmsMessage.sent_at: time.time(),
+            SmsMessage.provider_id: provider_id,
+            SmsMessage.backend: backend.name,
+            SmsMessage.body_encrypted: "",
+            SmsMessage.last_error: "",
+        }
+    ).where(SmsMessage.id == message_id)
+
+
+async def _set_status(message_id: int, status: str, error: str) -> None:
+    await SmsMessage.update({SmsMessage.status: status, SmsMessage.last_error: error[:1000]}).where(
+        SmsMessage.id == message_id
+    )
+
+
+@job("engagement.purge_expired", max_retries=1)
+async def purge_expired() -> None:
+    """Delete codes, counters and tokens nobody can use any more."""
+    now = time.time()
+    await SmsCode.delete().where(SmsCode.created_at < now - SMS_CODE_KEEP_SECONDS)
+    await SmsCooldown.delete().where(SmsCooldown.next_allowed_at < now)
+    await RateCounter.delete().where(RateCounter.expires_at < now)
+    await StaffToken.delete().where(StaffToken.expires_at < now)
+    await SmsMessage.update({SmsMessage.body_encrypted: ""}).where(
+        (SmsMessage.created_at < now - SMS_CODE_KEEP_SECONDS) & (SmsMessage.body_encrypted != "")
+    )

@@ -1,0 +1,55 @@
+"""Support votes: one per citizen per target, attached to any allowed (kind, id).
+
+The unique vote_key makes the database the arbiter, so concurrent requests
+from one citizen can never count twice.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from piccolo.query.functions.aggregate import Count
+
+from engagement.errors import InvalidInput
+from engagement.tables import SupportVote
+
+
+@dataclass(frozen=True)
+class VoteResult:
+    counted: bool
+    support_count: int
+
+
+def _vote_key(kind: str, target_id: int, citizen_id: int) -> str:
+    return f"{kind}:{target_id}:{citizen_id}"
+
+
+async def cast_vote(kind: str, target_id: int, citizen_id: int, allowed_kinds: frozenset[str] | None = None) -> VoteResult:
+    if allowed_kinds is not None and kind not in allowed_kinds:
+        raise InvalidInput(f"votes are not taken on {kind!r}")
+    inserted = await SupportVote.insert(
+        SupportVote(
+            vote_key=_vote_key(kind, target_id, citizen_id), target_kind=kind, target_id=target_id, citizen=citizen_id
+        )
+    ).on_conflict(target=SupportVote.vote_key, action="DO NOTHING").returning(SupportVote.id)
+    return VoteResult(counted=bool(inserted), support_count=await count_votes(kind, target_id))
+
+
+async def count_votes(kind: str, target_id: int) -> int:
+    return await SupportVote.count().where((SupportVote.target_kind == kind) & (SupportVote.target_id == target_id))
+
+
+async def has_voted(kind: str, target_id: int, citizen_id: int) -> bool:
+    return await SupportVote.exists().where(SupportVote.vote_key == _vote_key(kind, target_id, citizen_id))
+
+
+async def vote_counts(kind: str, target_ids: list[int]) -> dict[int, int]:
+    """Counts for many targets in one query (list pages must not query per row)."""
+    if not target_ids:
+        return {}
+    rows = (
+        await SupportVote.select(SupportVote.target_id, Count(alias="n"))
+        .where((SupportVote.target_kind == kind) & SupportVote.target_id.is_in(target_ids))
+        .group_by(SupportVote.target_id)
+    )
+    return {row["target_id"]: row["n"] for row in rows}

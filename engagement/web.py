@@ -1,0 +1,246 @@
+"""HTTP glue shared by every module: preferences, security headers, errors, identities.
+
+- Preferences: language and elder mode come from cookies; ``?lang=`` and
+  ``?elder=1|0`` on any URL switch them and are remembered.
+- Errors: domain errors and framework errors answer JSON ``{"status_code", "detail"}``
+  on API paths and a Chinese HTML page elsewhere.
+- Identities: ``staff_guard(*roles)`` for staff routes, the ``staff`` and
+  ``citizen`` dependencies for handlers.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import MutableScopeHeaders
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.handlers import BaseRouteHandler
+from litestar.response import Template
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import Message, Scope
+
+from engagement.accounts import Staff, require_role, staff_for_token
+from engagement.errors import DomainError, NotAuthenticated, TooManyRequests
+from engagement.i18n import DEFAULT_LANGUAGE, _, current_language, normalise_language
+from engagement.verification import VerifiedCitizen, citizen_from_token, verify_code
+
+log = logging.getLogger("engagement.web")
+
+LANGUAGE_COOKIE = "lang"
+ELDER_COOKIE = "elder"
+PREFERENCE_MAX_AGE = 365 * 86400
+JSON_PATH_PREFIXES = ("/api/", "/healthz", "/schema", "/dev/sms-outbox", "/ws/")
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; media-src 'self'; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+)
+# piccolo-admin's bundled Vue app sets inline styles; it is reachable by administrators only.
+ADMIN_CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
+)
+SECURITY_HEADERS = {
+    "x-content-type-options": "nosniff",
+    "referrer-policy": "strict-origin-when-cross-origin",
+    "x-frame-options": "DENY",
+    "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
+    "cross-origin-opener-policy": "same-origin",
+}
+
+
+@dataclass(frozen=True)
+class Preferences:
+    language: str
+    elder: bool
+    changed: dict[str, str]
+
+
+def _cookies(scope: Scope) -> dict[str, str]:
+    raw = "; ".join(value.decode("latin-1") for key, value in scope.get("headers", []) if key == b"cookie")
+    parsed = SimpleCookie()
+    try:
+        parsed.load(raw)
+    except Exception:  # a malformed cookie header must not break the page
+        return {}
+    return {key: morsel.value for key, morsel in parsed.items()}
+
+
+def preferences_for(scope: Scope) -> Preferences:
+    """Resolve (once per request) the language and elder mode and make the language current."""
+    state = scope.setdefault("state", {})
+    if "preferences" in state:
+        current_language.set(state["preferences"].language)
+        return state["preferences"]
+    cookies = _cookies(scope)
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    changed: dict[str, str] = {}
+    language = normalise_language(cookies.get(LANGUAGE_COOKIE)) or DEFAULT_LANGUAGE
+    asked_language = normalise_language((query.get("lang") or [""])[0])
+    if asked_language:
+        language = changed[LANGUAGE_COOKIE] = asked_language
+    elder = cookies.get(ELDER_COOKIE) == "1"
+    asked_elder = (query.get("elder") or [""])[0]
+    if asked_elder in {"0", "1"}:
+        elder = asked_elder == "1"
+        changed[ELDER_COOKIE] = asked_elder
+    preferences = Preferences(language=language, elder=elder, changed=changed)
+    state["preferences"] = preferences
+    current_language.set(language)
+    return preferences
+
+
+async def apply_preferences(request: Request) -> None:
+    preferences_for(request.scope)
+
+
+async def add_headers(message: Message, scope: Scope) -> None:
+    """Security headers on every response; preference cookies when the URL changed them."""
+    if message["type"] != "http.response.start":
+        return
+    headers = MutableScopeHeaders.from_message(message)
+    is_admin = scope.get("path", "").startswith("/admin")
+    headers["content-security-policy"] = ADMIN_CONTENT_SECURITY_POLICY if is_admin else CONTENT_SECURITY_POLICY
+    for name, value in SECURITY_HEADERS.items():
+        headers[name] = value
+    preferences = scope.get("state", {}).get("preferences")
+    if preferences is not None:
+        for name, value in preferences.changed.items():
+            headers.add("set-cookie", f"{name}={value}; Path=/; Max-Age={PREFERENCE_MAX_AGE}; SameSite=Lax")
+
+
+def wants_json(request: Request) -> bool:
+    return request.url.path.startswith(JSON_PATH_PREFIXES)
+
+
+def error_response(request: Request, status_code: int, detail: str, extra: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    preferences_for(request.scope)
+    if wants_json(request):
+        return Response({"status_code": status_code, "detail": detail, **(extra or {})}, status_code=status_code,
+                        headers=headers)
+    return Template(
+        template_name="error.html",
+        context={"status_code": status_code, "detail": detail},
+        status_code=status_code,
+        headers=headers,
+    )
+
+
+def handle_domain_error(request: Request, error: DomainError) -> Response:
+    headers = {"retry-after": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+    if error.status_code == 401 and not wants_json(request):
+        return Response(content=b"", status_code=303, headers={"location": f"/login?next={request.url.path}"})
+    return error_response(request, error.status_code, error.detail, dict(error.extra), headers)
+
+
+def handle_validation_error(request: Request, error: ValidationException) -> Response:
+    problems = []
+    for item in error.extra or []:
+        if isinstance(item, dict):
+            key = item.get("key") or ""
+            problems.append(f"{key}: {item.get('message', '')}".strip(": "))
+    detail = _("The request is not valid.")
+    if problems:
+        detail = f"{detail} {'; '.join(problems)}"
+    return error_response(request, 400, detail, {"errors": error.extra or []})
+
+
+HTTP_DETAILS = {
+    401: "Please log in.",
+    403: "You may not open this page.",
+    404: "The page or item was not found.",
+    405: "This method is not allowed here.",
+    413: "The upload is too large.",
+    429: "Too many requests. Please try again later.",
+}
+
+
+def handle_http_error(request: Request, error: HTTPException) -> Response:
+    status_code = error.status_code
+    if status_code == 401 and not wants_json(request):
+        return Response(content=b"", status_code=303, headers={"location": f"/login?next={request.url.path}"})
+    message = HTTP_DETAILS.get(status_code)
+    preferences_for(request.scope)
+    detail = _(message) if message and (status_code >= 404 or not error.detail) else error.detail
+    headers = {k: v for k, v in (error.headers or {}).items()}
+    return error_response(request, status_code, detail or _("Something went wrong."), None, headers)
+
+
+def handle_server_error(request: Request, error: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    preferences_for(request.scope)
+    return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, _("Something went wrong on our side. Please try again later."))
+
+
+EXCEPTION_HANDLERS = {
+    DomainError: handle_domain_error,
+    ValidationException: handle_validation_error,
+    HTTPException: handle_http_error,
+    HTTP_500_INTERNAL_SERVER_ERROR: handle_server_error,
+}
+
+
+def bearer_token(connection: ASGIConnection) -> str | None:
+    value = connection.headers.get("authorization", "")
+    scheme, _sep, token = value.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def current_staff(connection: ASGIConnection) -> Staff | None:
+    """The staff member behind the bearer token or, on the website, the session cookie."""
+    state = connection.scope.setdefault("state", {})
+    if "staff" not in state:
+        token = bearer_token(connection)
+        # The API authenticates by bearer token only, so cookies (and CSRF) never matter there.
+        if token is None and not connection.url.path.startswith("/api/") and "session" in connection.scope:
+            token = (connection.session or {}).get("staff_token")
+        state["staff"] = await staff_for_token(token) if token else None
+    return state["staff"]
+
+
+def staff_guard(*roles: str):
+    """A guard admitting logged-in staff with one of ``roles`` (any role when none given)."""
+
+    async def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
+        require_role(await current_staff(connection), *roles)
+
+    return guard
+
+
+async def provide_staff(request: Request) -> Staff:
+    return require_role(await current_staff(request))
+
+
+async def provide_citizen(request: Request) -> VerifiedCitizen:
+    """The verified citizen behind a write: a citizen token, or ``phone`` + ``code`` in the body."""
+    token = bearer_token(request)
+    if token:
+        return citizen_from_token(token)
+    body = await _body_fields(request)
+    if not body.get("phone") and not body.get("code"):
+        raise NotAuthenticated(_("Please verify your mobile phone number first."))
+    return await verify_code(body.get("phone"), body.get("code"))
+
+
+async def _body_fields(request: Request) -> dict[str, Any]:
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+        return dict(await request.form())
+    try:
+        body = await request.json()
+    except Exception:
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+def client_address(request: Request) -> str:
+    """The client address; the ASGI server already trusts forwarded headers only from configured proxies."""
+    return request.client.host if request.client else "unknown"
