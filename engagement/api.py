@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from engagement import accounts, verification
 from engagement.accounts import Staff
-from engagement.i18n import _
 from engagement.schemas import (
     CitizenToken,
     DepartmentList,
@@ -21,7 +21,7 @@ from engagement.schemas import (
     StatusMessage,
     VerifyRequest,
 )
-from engagement.tables import Department, StaffUser
+from engagement.tables import Department
 from engagement.web import bearer_token, client_address, staff_guard
 
 VERSION = "0.1.0"
@@ -78,7 +78,7 @@ class AuthController(Controller):
         return StatusMessage(status="logged_out")
 
     @get("/me", guards=[staff_guard()], summary="The logged-in staff member")
-    async def me(self, staff: Staff) -> StaffRead:
+    async def me(self, staff: NamedDependency[Staff]) -> StaffRead:
         return staff_read(staff)
 
 
@@ -89,5 +89,3 @@ async def list_departments() -> DepartmentList:
     ).order_by(Department.id)
     return DepartmentList(items=[DepartmentRead(**row) for row in rows], total=len(rows))
 
-
-__all__ = ["AuthController", "SmsController", "healthz", "list_departments", "StaffUser", "_"]

@@ -124,9 +124,11 @@ def find_personal_data(text: str, names: Iterable[str] = ()) -> list[Finding]:
     staff); they are found wherever they occur, longest first.
     """
     plain = _normalise(text)
+    claimed = bytearray(len(text))
     found: list[Finding] = []
     for kind, start, end in _candidates(plain, names):
-        if not any(start < other.end and other.start < end for other in found):
+        if not any(claimed[start:end]):
+            claimed[start:end] = b"\x01" * (end - start)
             found.append(Finding(kind, start, end, text[start:end]))
     return sorted(found, key=lambda finding: finding.start)
 

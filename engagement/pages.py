@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
 from litestar.enums import RequestEncodingType
-from litestar.params import Body
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from engagement import accounts, verification
@@ -75,7 +75,7 @@ async def verify_submit(request: Request, data: Annotated[dict[str, str], FORM])
 
 
 @get("/login", name="login", include_in_schema=False)
-async def login_page(next: str | None = None) -> Template:
+async def login_page(next: FromQuery[str | None] = None) -> Template:
     return Template("login.html", context={"next": safe_next(next)})
 
 

@@ -1,0 +1,70 @@
+"""The fixed core interface of DESIGN section 4: health, login, departments, OpenAPI."""
+
+from tests.support import staff_headers
+
+
+async def test_healthz_reports_ok(client):
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok"
+
+
+async def test_login_returns_a_token_that_identifies_the_staff_member(client, cast):
+    headers = await staff_headers(client, cast.fgw_editor)
+    me = await client.get("/api/v1/auth/me", headers=headers)
+    assert me.status_code == 200
+    assert me.json() == {
+        "id": cast.fgw_editor.id,
+        "username": "fgw_editor",
+        "display_name": "fgw_editor",
+        "role": "editor",
+        "department": "fgw",
+    }
+
+
+async def test_wrong_password_is_401_with_a_clear_message(client, cast):
+    response = await client.post("/api/v1/auth/login", json={"username": "admin", "password": "nope-nope"})
+    assert response.status_code == 401
+    assert response.json()["detail"]
+    unknown = await client.post("/api/v1/auth/login", json={"username": "ghost", "password": "nope-nope"})
+    assert unknown.status_code == 401
+    assert unknown.json()["detail"] == response.json()["detail"]
+
+
+async def test_logout_revokes_the_token(client, cast):
+    headers = await staff_headers(client, cast.admin)
+    assert (await client.post("/api/v1/auth/logout", headers=headers)).status_code == 200
+    assert (await client.get("/api/v1/auth/me", headers=headers)).status_code == 401
+
+
+async def test_staff_endpoints_refuse_missing_and_forged_tokens(client, cast):
+    assert (await client.get("/api/v1/auth/me")).status_code == 401
+    forged = {"Authorization": "Bearer stf_forged-token"}
+    assert (await client.get("/api/v1/auth/me", headers=forged)).status_code == 401
+
+
+async def test_malformed_login_body_is_a_400_not_a_500(client):
+    for body in [b"not json", b"[]", b'{"username": 5}', b"{}"]:
+        response = await client.post("/api/v1/auth/login", content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 400, (body, response.text)
+        assert response.json()["detail"]
+
+
+async def test_departments_are_listed_in_the_list_shape(client, cast):
+    response = await client.get("/api/v1/departments")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["total"] == 3
+    assert {item["slug"] for item in body["items"]} == {"szfbgt", "fgw", "zjj"}
+
+
+async def test_openapi_schema_documents_every_json_route(client, app):
+    schema = (await client.get("/schema/openapi.json")).json()
+    documented = set(schema["paths"])
+    json_routes = {
+        route.path
+        for route in app.routes
+        if route.path.startswith("/api/") or route.path == "/healthz"
+    }
+    assert json_routes, "no JSON routes found"
+    assert json_routes <= documented, json_routes - documented

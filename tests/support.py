@@ -1,0 +1,137 @@
+"""Helpers shared by the tests: services, codes from the outbox, logins, query counts."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import httpx
+import pytest
+
+CODE_PATTERN = re.compile(r"\d{6}")
+OUTBOX_WAIT_SECONDS = 20
+
+
+def service_environment() -> dict[str, str]:
+    """The environment for subprocesses (server, worker, CLI): the same configuration as the tests."""
+    return dict(os.environ)
+
+
+def require_service(name: str) -> None:
+    """Skip a test whose service is not configured here; with CI set, fail instead."""
+    from engagement.settings import get_settings
+
+    settings = get_settings()
+    available = {
+        "redis": bool(settings.redis_url),
+        "postgres": not settings.is_sqlite,
+    }[name]
+    if available:
+        return
+    message = f"{name} is not configured for this run (set ENGAGEMENT_{'REDIS' if name == 'redis' else 'DATABASE'}_URL)"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI: {message}")
+    pytest.skip(message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for_http(url: str, process: subprocess.Popen, log_path: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited:\n{log_path.read_text()}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server did not answer {url}:\n{log_path.read_text()}")
+
+
+async def truncate_all_tables() -> None:
+    from piccolo.apps.migrations.tables import Migration
+    from piccolo.conf.apps import Finder
+
+    tables = [table for table in Finder().get_table_classes() if table is not Migration]
+    engine = Migration._meta.db
+    names = [table._meta.tablename for table in tables]
+    if engine.engine_type == "postgres":
+        await Migration.raw(f"TRUNCATE {', '.join(names)} RESTART IDENTITY CASCADE")
+        return
+    for name in names:
+        await Migration.raw(f"DELETE FROM {name}")
+
+
+def e164(phone: str) -> str:
+    return phone if phone.startswith("+") else f"+86{phone}"
+
+
+async def read_code(client: httpx.AsyncClient, phone: str) -> str:
+    """The newest code sent to ``phone``, from the development outbox (waits for a worker to send it)."""
+    deadline = time.monotonic() + OUTBOX_WAIT_SECONDS
+    while True:
+        response = await client.get("/dev/sms-outbox")
+        assert response.status_code == 200, response.text
+        for message in response.json():
+            if message["phone"] == e164(phone):
+                return CODE_PATTERN.search(message["body"]).group()
+        if time.monotonic() > deadline:
+            raise AssertionError(f"no SMS reached {phone} within {OUTBOX_WAIT_SECONDS}s")
+        await asyncio.sleep(0.1)
+
+
+async def request_and_read_code(client: httpx.AsyncClient, phone: str) -> str:
+    response = await client.post("/api/v1/sms/codes", json={"phone": phone})
+    assert response.status_code == 202, response.text
+    return await read_code(client, phone)
+
+
+async def citizen_headers(client: httpx.AsyncClient, phone: str) -> dict[str, str]:
+    code = await request_and_read_code(client, phone)
+    response = await client.post("/api/v1/sms/verify", json={"phone": phone, "code": code})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['citizen_token']}"}
+
+
+async def staff_headers(client: httpx.AsyncClient, person) -> dict[str, str]:
+    response = await client.post("/api/v1/auth/login", json={"username": person.username, "password": person.password})
+    assert response.status_code == 200, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}
+
+
+@contextmanager
+def captured_queries() -> Iterator[list[str]]:
+    """Every SQL statement the application runs inside the block."""
+    from piccolo.engine import engine_finder
+
+    engine = engine_finder()
+    statements: list[str] = []
+    previous = engine.log_queries
+    engine.log_queries = True
+    engine.print_query = lambda query_id, query: statements.append(str(query))  # type: ignore[method-assign]
+    try:
+        yield statements
+    finally:
+        engine.log_queries = previous
+        del engine.print_query
+
+
+@contextmanager
+def assert_max_queries(limit: int) -> Iterator[list[str]]:
+    with captured_queries() as statements:
+        yield statements
+    assert len(statements) <= limit, f"{len(statements)} queries (limit {limit}):\n" + "\n".join(statements)
