@@ -8,7 +8,10 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from engagement import accounts, verification
 from engagement.accounts import Staff
+from engagement.phones import mask_e164
+from engagement.verification import VerifiedCitizen
 from engagement.schemas import (
+    CitizenRead,
     CitizenToken,
     DepartmentList,
     DepartmentRead,
@@ -49,6 +52,11 @@ class SmsController(Controller):
             citizen_token=verification.issue_citizen_token(citizen),
             expires_in=verification.CITIZEN_TOKEN_TTL_SECONDS,
         )
+
+
+@get("/api/v1/citizen", tags=["verification"], summary="Who a citizen token (or phone + code) stands for")
+async def verified_citizen(citizen: NamedDependency[VerifiedCitizen]) -> CitizenRead:
+    return CitizenRead(phone=mask_e164(await verification.citizen_phone(citizen.id)))
 
 
 def staff_read(staff: Staff) -> StaffRead:

@@ -10,6 +10,7 @@ MANIFEST = Manifest(
         api.SmsController,
         api.AuthController,
         api.list_departments,
+        api.verified_citizen,
         pages.home,
         pages.verify_page,
         pages.verify_request_code,

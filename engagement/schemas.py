@@ -29,6 +29,10 @@ class CitizenToken(msgspec.Struct):
     expires_in: int
 
 
+class CitizenRead(msgspec.Struct):
+    phone: str = msgspec.field(name="phone")  # masked, e.g. 138****8000
+
+
 class LoginRequest(msgspec.Struct):
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=100)]
     password: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]

@@ -8,9 +8,9 @@ from piccolo.columns import (
     JSON,
     OnDelete,
     Boolean,
+    DoublePrecision,
     ForeignKey,
     Integer,
-    Real,
     Secret,
     Text,
     Timestamptz,
@@ -62,35 +62,35 @@ class StaffToken(Table, tablename="staff_token"):
     token_hash = Varchar(length=64, unique=True, index=True, help_text="sha256 of the bearer or session token.")
     staff = ForeignKey(references=StaffUser, on_delete=OnDelete.cascade)
     kind = Varchar(length=10, default="api", help_text="api (bearer) or session (website cookie).")
-    created_at = Real(help_text="Unix time.")
-    expires_at = Real(help_text="Unix time.")
+    created_at = DoublePrecision(help_text="Unix time.")
+    expires_at = DoublePrecision(help_text="Unix time.")
 
 
 class Citizen(Table, tablename="citizen"):
     phone_hash = Varchar(length=64, unique=True, index=True, help_text="Keyed hash of the E.164 number, for look-up.")
     phone_encrypted = Secret(length=512, help_text="Encrypted number so the responsible staff can call back.")
-    created_at = Real(help_text="Unix time.")
-    last_verified_at = Real(help_text="Unix time.")
+    created_at = DoublePrecision(help_text="Unix time.")
+    last_verified_at = DoublePrecision(help_text="Unix time.")
 
 
 class SmsCode(Table, tablename="sms_code"):
     phone_hash = Varchar(length=64, index=True)
     code_hash = Varchar(length=64, help_text="Keyed hash of the six digits; the code itself is never stored.")
-    created_at = Real(help_text="Unix time.")
-    expires_at = Real(help_text="Unix time.")
+    created_at = DoublePrecision(help_text="Unix time.")
+    expires_at = DoublePrecision(help_text="Unix time.")
     attempts = Integer(default=0, help_text="Checks made against this code.")
-    used_at = Real(null=True, default=None, help_text="Set when consumed or superseded.")
+    used_at = DoublePrecision(null=True, default=None, help_text="Set when consumed or superseded.")
 
 
 class SmsCooldown(Table, tablename="sms_cooldown"):
     phone_hash = Varchar(length=64, unique=True)
-    next_allowed_at = Real(help_text="Unix time before which no new code is sent to this phone.")
+    next_allowed_at = DoublePrecision(help_text="Unix time before which no new code is sent to this phone.")
 
 
 class RateCounter(Table, tablename="rate_counter"):
     bucket = Varchar(length=200, unique=True, help_text="Counter key and window start, e.g. sms:phone:<hash>@20261126.")
     count = Integer(default=0)
-    expires_at = Real(help_text="Unix time after which the row may be purged.")
+    expires_at = DoublePrecision(help_text="Unix time after which the row may be purged.")
 
 
 class SmsMessage(Table, tablename="sms_message"):
@@ -104,8 +104,8 @@ class SmsMessage(Table, tablename="sms_message"):
     provider_id = Varchar(length=100, default="")
     attempts = Integer(default=0)
     last_error = Text(default="")
-    created_at = Real(help_text="Unix time.")
-    sent_at = Real(null=True, default=None)
+    created_at = DoublePrecision(help_text="Unix time.")
+    sent_at = DoublePrecision(null=True, default=None)
 
 
 class DevSmsOutbox(Table, tablename="dev_sms_outbox"):

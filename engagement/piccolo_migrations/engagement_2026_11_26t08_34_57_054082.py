@@ -3,10 +3,10 @@ from enum import Enum
 from piccolo.columns.base import OnDelete
 from piccolo.columns.base import OnUpdate
 from piccolo.columns.column_types import Boolean
+from piccolo.columns.column_types import DoublePrecision
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.column_types import Integer
 from piccolo.columns.column_types import JSON
-from piccolo.columns.column_types import Real
 from piccolo.columns.column_types import Secret
 from piccolo.columns.column_types import Serial
 from piccolo.columns.column_types import Text
@@ -56,7 +56,7 @@ class StaffUser(Table, tablename="staff_user", schema=None):
     )
 
 
-ID = "2026-11-26T08:29:03:906630"
+ID = "2026-11-26T08:34:57:054082"
 VERSION = "1.38.0"
 DESCRIPTION = "True"
 
@@ -81,14 +81,18 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="Citizen", tablename="citizen", schema=None, columns=None
+        class_name="Notice", tablename="notice", schema=None, columns=None
     )
 
     manager.add_table(
-        class_name="SmsCooldown",
-        tablename="sms_cooldown",
+        class_name="StaffToken",
+        tablename="staff_token",
         schema=None,
         columns=None,
+    )
+
+    manager.add_table(
+        class_name="Department", tablename="department", schema=None, columns=None
     )
 
     manager.add_table(
@@ -96,6 +100,28 @@ async def forwards():
         tablename="audit_entry",
         schema=None,
         columns=None,
+    )
+
+    manager.add_table(
+        class_name="SmsMessage",
+        tablename="sms_message",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="SupportVote",
+        tablename="support_vote",
+        schema=None,
+        columns=None,
+    )
+
+    manager.add_table(
+        class_name="StaffUser", tablename="staff_user", schema=None, columns=None
+    )
+
+    manager.add_table(
+        class_name="Citizen", tablename="citizen", schema=None, columns=None
     )
 
     manager.add_table(
@@ -110,34 +136,8 @@ async def forwards():
     )
 
     manager.add_table(
-        class_name="StaffToken",
-        tablename="staff_token",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="StaffUser", tablename="staff_user", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="Notice", tablename="notice", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="SupportVote",
-        tablename="support_vote",
-        schema=None,
-        columns=None,
-    )
-
-    manager.add_table(
-        class_name="Department", tablename="department", schema=None, columns=None
-    )
-
-    manager.add_table(
-        class_name="SmsMessage",
-        tablename="sms_message",
+        class_name="SmsCooldown",
+        tablename="sms_cooldown",
         schema=None,
         columns=None,
     )
@@ -272,10 +272,95 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Citizen",
-        tablename="citizen",
-        column_name="phone_hash",
-        db_column_name="phone_hash",
+        table_class_name="Notice",
+        tablename="notice",
+        column_name="title",
+        db_column_name="title",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Notice",
+        tablename="notice",
+        column_name="body",
+        db_column_name="body",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Notice",
+        tablename="notice",
+        column_name="is_published",
+        db_column_name="is_published",
+        column_class_name="Boolean",
+        column_class=Boolean,
+        params={
+            "default": True,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Notice",
+        tablename="notice",
+        column_name="published_at",
+        db_column_name="published_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StaffToken",
+        tablename="staff_token",
+        column_name="token_hash",
+        db_column_name="token_hash",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -294,15 +379,39 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Citizen",
-        tablename="citizen",
-        column_name="phone_encrypted",
-        db_column_name="phone_encrypted",
-        column_class_name="Secret",
-        column_class=Secret,
+        table_class_name="StaffToken",
+        tablename="staff_token",
+        column_name="staff",
+        db_column_name="staff",
+        column_class_name="ForeignKey",
+        column_class=ForeignKey,
         params={
-            "length": 512,
-            "default": "",
+            "references": StaffUser,
+            "on_delete": OnDelete.cascade,
+            "on_update": OnUpdate.cascade,
+            "target_column": None,
+            "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="StaffToken",
+        tablename="staff_token",
+        column_name="kind",
+        db_column_name="kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 10,
+            "default": "api",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -310,18 +419,18 @@ async def forwards():
             "index_method": IndexMethod.btree,
             "choices": None,
             "db_column_name": None,
-            "secret": True,
+            "secret": False,
         },
         schema=None,
     )
 
     manager.add_column(
-        table_class_name="Citizen",
-        tablename="citizen",
+        table_class_name="StaffToken",
+        tablename="staff_token",
         column_name="created_at",
         db_column_name="created_at",
-        column_class_name="Real",
-        column_class=Real,
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
             "default": 0.0,
             "null": False,
@@ -337,12 +446,12 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Citizen",
-        tablename="citizen",
-        column_name="last_verified_at",
-        db_column_name="last_verified_at",
-        column_class_name="Real",
-        column_class=Real,
+        table_class_name="StaffToken",
+        tablename="staff_token",
+        column_name="expires_at",
+        db_column_name="expires_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
             "default": 0.0,
             "null": False,
@@ -358,10 +467,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsCooldown",
-        tablename="sms_cooldown",
-        column_name="phone_hash",
-        db_column_name="phone_hash",
+        table_class_name="Department",
+        tablename="department",
+        column_name="slug",
+        db_column_name="slug",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -370,6 +479,28 @@ async def forwards():
             "null": False,
             "primary_key": False,
             "unique": True,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Department",
+        tablename="department",
+        column_name="name",
+        db_column_name="name",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
             "index": False,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -380,14 +511,56 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsCooldown",
-        tablename="sms_cooldown",
-        column_name="next_allowed_at",
-        db_column_name="next_allowed_at",
-        column_class_name="Real",
-        column_class=Real,
+        table_class_name="Department",
+        tablename="department",
+        column_name="description",
+        db_column_name="description",
+        column_class_name="Text",
+        column_class=Text,
         params={
-            "default": 0.0,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Department",
+        tablename="department",
+        column_name="sort_order",
+        db_column_name="sort_order",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="Department",
+        tablename="department",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
+        params={
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -577,14 +750,59 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="RateCounter",
-        tablename="rate_counter",
-        column_name="count",
-        db_column_name="count",
-        column_class_name="Integer",
-        column_class=Integer,
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="phone_encrypted",
+        db_column_name="phone_encrypted",
+        column_class_name="Secret",
+        column_class=Secret,
         params={
-            "default": 0,
+            "length": 512,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": True,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="body_encrypted",
+        db_column_name="body_encrypted",
+        column_class_name="Secret",
+        column_class=Secret,
+        params={
+            "length": 2048,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": True,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="purpose",
+        db_column_name="purpose",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "code",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -598,58 +816,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="RateCounter",
-        tablename="rate_counter",
-        column_name="bucket",
-        db_column_name="bucket",
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="status",
+        db_column_name="status",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="RateCounter",
-        tablename="rate_counter",
-        column_name="expires_at",
-        db_column_name="expires_at",
-        column_class_name="Real",
-        column_class=Real,
-        params={
-            "default": 0.0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SmsCode",
-        tablename="sms_code",
-        column_name="phone_hash",
-        db_column_name="phone_hash",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 64,
-            "default": "",
+            "length": 12,
+            "default": "queued",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -663,14 +838,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsCode",
-        tablename="sms_code",
-        column_name="code_hash",
-        db_column_name="code_hash",
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="backend",
+        db_column_name="backend",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 20,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -685,14 +860,15 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsCode",
-        tablename="sms_code",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Real",
-        column_class=Real,
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="provider_id",
+        db_column_name="provider_id",
+        column_class_name="Varchar",
+        column_class=Varchar,
         params={
-            "default": 0.0,
+            "length": 100,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -706,29 +882,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsCode",
-        tablename="sms_code",
-        column_name="expires_at",
-        db_column_name="expires_at",
-        column_class_name="Real",
-        column_class=Real,
-        params={
-            "default": 0.0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SmsCode",
-        tablename="sms_code",
+        table_class_name="SmsMessage",
+        tablename="sms_message",
         column_name="attempts",
         db_column_name="attempts",
         column_class_name="Integer",
@@ -748,12 +903,54 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsCode",
-        tablename="sms_code",
-        column_name="used_at",
-        db_column_name="used_at",
-        column_class_name="Real",
-        column_class=Real,
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="last_error",
+        db_column_name="last_error",
+        column_class_name="Text",
+        column_class=Text,
+        params={
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
+        params={
+            "default": 0.0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsMessage",
+        tablename="sms_message",
+        column_name="sent_at",
+        db_column_name="sent_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
             "default": None,
             "null": True,
@@ -769,18 +966,40 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="StaffToken",
-        tablename="staff_token",
-        column_name="token_hash",
-        db_column_name="token_hash",
+        table_class_name="SupportVote",
+        tablename="support_vote",
+        column_name="vote_key",
+        db_column_name="vote_key",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 64,
+            "length": 200,
             "default": "",
             "null": False,
             "primary_key": False,
             "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SupportVote",
+        tablename="support_vote",
+        column_name="target_kind",
+        db_column_name="target_kind",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 40,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": False,
             "index": True,
             "index_method": IndexMethod.btree,
             "choices": None,
@@ -791,14 +1010,35 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="StaffToken",
-        tablename="staff_token",
-        column_name="staff",
-        db_column_name="staff",
+        table_class_name="SupportVote",
+        tablename="support_vote",
+        column_name="target_id",
+        db_column_name="target_id",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": True,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SupportVote",
+        tablename="support_vote",
+        column_name="citizen",
+        db_column_name="citizen",
         column_class_name="ForeignKey",
         column_class=ForeignKey,
         params={
-            "references": StaffUser,
+            "references": Citizen,
             "on_delete": OnDelete.cascade,
             "on_update": OnUpdate.cascade,
             "target_column": None,
@@ -815,57 +1055,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="StaffToken",
-        tablename="staff_token",
-        column_name="kind",
-        db_column_name="kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 10,
-            "default": "api",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StaffToken",
-        tablename="staff_token",
+        table_class_name="SupportVote",
+        tablename="support_vote",
         column_name="created_at",
         db_column_name="created_at",
-        column_class_name="Real",
-        column_class=Real,
+        column_class_name="Timestamptz",
+        column_class=Timestamptz,
         params={
-            "default": 0.0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="StaffToken",
-        tablename="staff_token",
-        column_name="expires_at",
-        db_column_name="expires_at",
-        column_class_name="Real",
-        column_class=Real,
-        params={
-            "default": 0.0,
+            "default": TimestamptzNow(),
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1078,205 +1275,10 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Notice",
-        tablename="notice",
-        column_name="title",
-        db_column_name="title",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Notice",
-        tablename="notice",
-        column_name="body",
-        db_column_name="body",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Notice",
-        tablename="notice",
-        column_name="is_published",
-        db_column_name="is_published",
-        column_class_name="Boolean",
-        column_class=Boolean,
-        params={
-            "default": True,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Notice",
-        tablename="notice",
-        column_name="published_at",
-        db_column_name="published_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportVote",
-        tablename="support_vote",
-        column_name="vote_key",
-        db_column_name="vote_key",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": True,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportVote",
-        tablename="support_vote",
-        column_name="target_kind",
-        db_column_name="target_kind",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportVote",
-        tablename="support_vote",
-        column_name="target_id",
-        db_column_name="target_id",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": True,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportVote",
-        tablename="support_vote",
-        column_name="citizen",
-        db_column_name="citizen",
-        column_class_name="ForeignKey",
-        column_class=ForeignKey,
-        params={
-            "references": Citizen,
-            "on_delete": OnDelete.cascade,
-            "on_update": OnUpdate.cascade,
-            "target_column": None,
-            "null": True,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SupportVote",
-        tablename="support_vote",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Department",
-        tablename="department",
-        column_name="slug",
-        db_column_name="slug",
+        table_class_name="Citizen",
+        tablename="citizen",
+        column_name="phone_hash",
+        db_column_name="phone_hash",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
@@ -1295,93 +1297,8 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="Department",
-        tablename="department",
-        column_name="name",
-        db_column_name="name",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 200,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Department",
-        tablename="department",
-        column_name="description",
-        db_column_name="description",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Department",
-        tablename="department",
-        column_name="sort_order",
-        db_column_name="sort_order",
-        column_class_name="Integer",
-        column_class=Integer,
-        params={
-            "default": 0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="Department",
-        tablename="department",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Timestamptz",
-        column_class=Timestamptz,
-        params={
-            "default": TimestamptzNow(),
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
+        table_class_name="Citizen",
+        tablename="citizen",
         column_name="phone_encrypted",
         db_column_name="phone_encrypted",
         column_class_name="Secret",
@@ -1402,37 +1319,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="body_encrypted",
-        db_column_name="body_encrypted",
-        column_class_name="Secret",
-        column_class=Secret,
+        table_class_name="Citizen",
+        tablename="citizen",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
-            "length": 2048,
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": True,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="purpose",
-        db_column_name="purpose",
-        column_class_name="Varchar",
-        column_class=Varchar,
-        params={
-            "length": 40,
-            "default": "code",
+            "default": 0.0,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1446,15 +1340,100 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="status",
-        db_column_name="status",
+        table_class_name="Citizen",
+        tablename="citizen",
+        column_name="last_verified_at",
+        db_column_name="last_verified_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
+        params={
+            "default": 0.0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RateCounter",
+        tablename="rate_counter",
+        column_name="count",
+        db_column_name="count",
+        column_class_name="Integer",
+        column_class=Integer,
+        params={
+            "default": 0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RateCounter",
+        tablename="rate_counter",
+        column_name="bucket",
+        db_column_name="bucket",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 12,
-            "default": "queued",
+            "length": 200,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="RateCounter",
+        tablename="rate_counter",
+        column_name="expires_at",
+        db_column_name="expires_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
+        params={
+            "default": 0.0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsCode",
+        tablename="sms_code",
+        column_name="phone_hash",
+        db_column_name="phone_hash",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1468,14 +1447,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="backend",
-        db_column_name="backend",
+        table_class_name="SmsCode",
+        tablename="sms_code",
+        column_name="code_hash",
+        db_column_name="code_hash",
         column_class_name="Varchar",
         column_class=Varchar,
         params={
-            "length": 20,
+            "length": 64,
             "default": "",
             "null": False,
             "primary_key": False,
@@ -1490,15 +1469,14 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="provider_id",
-        db_column_name="provider_id",
-        column_class_name="Varchar",
-        column_class=Varchar,
+        table_class_name="SmsCode",
+        tablename="sms_code",
+        column_name="created_at",
+        db_column_name="created_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
-            "length": 100,
-            "default": "",
+            "default": 0.0,
             "null": False,
             "primary_key": False,
             "unique": False,
@@ -1512,8 +1490,29 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
+        table_class_name="SmsCode",
+        tablename="sms_code",
+        column_name="expires_at",
+        db_column_name="expires_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
+        params={
+            "default": 0.0,
+            "null": False,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsCode",
+        tablename="sms_code",
         column_name="attempts",
         db_column_name="attempts",
         column_class_name="Integer",
@@ -1533,57 +1532,58 @@ async def forwards():
     )
 
     manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="last_error",
-        db_column_name="last_error",
-        column_class_name="Text",
-        column_class=Text,
-        params={
-            "default": "",
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="created_at",
-        db_column_name="created_at",
-        column_class_name="Real",
-        column_class=Real,
-        params={
-            "default": 0.0,
-            "null": False,
-            "primary_key": False,
-            "unique": False,
-            "index": False,
-            "index_method": IndexMethod.btree,
-            "choices": None,
-            "db_column_name": None,
-            "secret": False,
-        },
-        schema=None,
-    )
-
-    manager.add_column(
-        table_class_name="SmsMessage",
-        tablename="sms_message",
-        column_name="sent_at",
-        db_column_name="sent_at",
-        column_class_name="Real",
-        column_class=Real,
+        table_class_name="SmsCode",
+        tablename="sms_code",
+        column_name="used_at",
+        db_column_name="used_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
         params={
             "default": None,
             "null": True,
+            "primary_key": False,
+            "unique": False,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsCooldown",
+        tablename="sms_cooldown",
+        column_name="phone_hash",
+        db_column_name="phone_hash",
+        column_class_name="Varchar",
+        column_class=Varchar,
+        params={
+            "length": 64,
+            "default": "",
+            "null": False,
+            "primary_key": False,
+            "unique": True,
+            "index": False,
+            "index_method": IndexMethod.btree,
+            "choices": None,
+            "db_column_name": None,
+            "secret": False,
+        },
+        schema=None,
+    )
+
+    manager.add_column(
+        table_class_name="SmsCooldown",
+        tablename="sms_cooldown",
+        column_name="next_allowed_at",
+        db_column_name="next_allowed_at",
+        column_class_name="DoublePrecision",
+        column_class=DoublePrecision,
+        params={
+            "default": 0.0,
+            "null": False,
             "primary_key": False,
             "unique": False,
             "index": False,
