@@ -45,6 +45,10 @@ request = function()
 end
 """
 BARE_PATH = "/bare"
+LEGEND = """\
+# cpu = the server's CPU use (100% = one core); req/cpu-s = requests per second of server CPU;
+# load = the load generator's CPU; others = the rest of the machine (near 0% for a clean figure);
+# xN = ratio against the bare endpoint of the same server and concurrency (rps: higher is better)"""
 APP_PATHS = {"home": "/", "healthz": "/healthz"}
 
 
@@ -163,6 +167,12 @@ def tree_cpu_seconds(pid: int) -> float:
     return total
 
 
+def system_busy_seconds() -> float:
+    """CPU time spent by the whole machine (all CPUs, everything but idle and iowait)."""
+    fields = [int(value) for value in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    return (sum(fields) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+
+
 # --- load ------------------------------------------------------------------
 
 
@@ -171,10 +181,12 @@ def measure(server: Server, path: str, duration: float, concurrency: int) -> dic
     use_wrk = os.path.exists(WRK)
     if use_wrk:
         subprocess.run([WRK, "-t1", f"-c{concurrency}", f"-d{WARMUP:.0f}s", server.url(path)], capture_output=True)
-    cpu_before, started = tree_cpu_seconds(server.proc.pid), time.monotonic()
+    cpu_before, busy_before, started = tree_cpu_seconds(server.proc.pid), system_busy_seconds(), time.monotonic()
     result = run_wrk(server.url(path), duration, concurrency) if use_wrk else run_generator(server.url(path), duration, concurrency)
     elapsed = time.monotonic() - started
     result["server_cpu"] = (tree_cpu_seconds(server.proc.pid) - cpu_before) / elapsed
+    busy = (system_busy_seconds() - busy_before) / elapsed
+    result["others_cpu"] = busy - result["server_cpu"] - (result["load_cpu"] or 0.0)
     return result
 
 
@@ -271,11 +283,12 @@ def row(label: str, result: dict, base: dict | None) -> str:
     ratios = "" if base is None else (
         f"  x{result['rps'] / base['rps']:.2f} rps  x{result['p50'] / base['p50']:.2f} p50  x{result['p99'] / base['p99']:.2f} p99"
     )
-    load = "" if result["load_cpu"] is None else f" load {result['load_cpu']:4.0%}"
+    load = "" if result["load_cpu"] is None else f" load {result['load_cpu']:4.0%} others {result['others_cpu']:4.0%}"
     errors = f"  {result['errors']} non-200" if result["errors"] else ""
     return (
         f"{label:<34} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
-        f"  cpu {result['server_cpu']:4.0%}{load}{ratios}{errors} {result['note']}"
+        f"  cpu {result['server_cpu']:4.0%} ({result['rps'] / max(result['server_cpu'], 0.01):5.0f} req/cpu-s){load}"
+        f"{ratios}{errors} {result['note']}"
     )
 
 
@@ -308,6 +321,7 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--server", choices=SERVERS, default=DEFAULT_SERVER)
     parser.add_argument("--compare-servers", action="store_true", help="bare and /healthz under every server")
+    parser.add_argument("--bare-only", action="store_true", help="measure only the bare endpoint")
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)  # internal: be the load generator
     args = parser.parse_args()
     if args.load:
@@ -317,10 +331,10 @@ def main() -> None:
     tmpdir = Path(tempfile.mkdtemp(prefix="engagement-bench-"))
     try:
         env = app_environment(tmpdir, args.workers)
-        env = env if prepare_app(env) else None
+        env = None if args.bare_only or not prepare_app(env) else env
         generator = "wrk" if os.path.exists(WRK) else "python asyncio generator (1 process)"
         print(f"# {os.cpu_count()} CPUs, {args.workers} worker(s), {args.duration:.0f} s per row, load: {generator}")
-        print("# cpu = server CPU use (100% = one core); ratios are against the bare endpoint of the same server and concurrency")
+        print(LEGEND)
         if args.compare_servers:
             for server in SERVERS:
                 bench_server(server, args, env, {"healthz": APP_PATHS["healthz"]}, tmpdir)

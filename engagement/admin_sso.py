@@ -9,7 +9,7 @@ are created, and its cookie is scoped to /admin.
 from __future__ import annotations
 
 import secrets
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from litestar import Request, Response
 from litestar.datastructures import Cookie
@@ -39,7 +39,8 @@ async def _piccolo_user_id(user: StaffUser) -> int:
 
 
 async def start_admin_session(user: StaffUser, response: Response) -> None:
-    expires = datetime.now(timezone.utc) + timedelta(hours=ADMIN_SESSION_HOURS)
+    # piccolo_api's session table stores naive local times.
+    expires = datetime.now() + timedelta(hours=ADMIN_SESSION_HOURS)
     session = await SessionsBase.create_session(
         user_id=await _piccolo_user_id(user), expiry_date=expires, max_expiry_date=expires
     )

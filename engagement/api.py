@@ -6,7 +6,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from engagement import accounts, verification
+from engagement import accounts, audit, verification
 from engagement.accounts import Staff
 from engagement.phones import mask_e164
 from engagement.verification import VerifiedCitizen
@@ -74,10 +74,11 @@ class AuthController(Controller):
     tags = ["staff accounts"]
 
     @post("/login", status_code=HTTP_200_OK, summary="Log in; returns a bearer token")
-    async def login(self, data: LoginRequest) -> LoginResult:
+    async def login(self, request: Request, data: LoginRequest) -> LoginResult:
         user = await accounts.authenticate(data.username, data.password)
         token = await accounts.issue_token(user.id, kind="api")
         staff = await accounts.staff_for_token(token)
+        await audit.record(staff, "staff.login", "staff_user", staff.id, {"via": "api"}, client_address(request))
         return LoginResult(token=token, expires_in=accounts.API_TOKEN_TTL_SECONDS, staff=staff_read(staff))
 
     @post("/logout", status_code=HTTP_200_OK, guards=[staff_guard()], summary="Revoke the bearer token")

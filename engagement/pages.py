@@ -9,7 +9,7 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from engagement import accounts, verification
+from engagement import accounts, audit, verification
 from engagement.admin_sso import end_admin_session, start_admin_session
 from engagement.errors import DomainError, NotFound
 from engagement.i18n import _
@@ -87,8 +87,11 @@ async def login_submit(request: Request, data: Annotated[dict[str, str], FORM]) 
     except DomainError as error:
         return Template("login.html", context={"next": target, "error": error.detail, "username": data.get("username", "")},
                         status_code=error.status_code)
+    token = await accounts.issue_token(user.id, kind="session")
     request.clear_session()
-    request.set_session({"staff_token": await accounts.issue_token(user.id, kind="session")})
+    request.set_session({"staff_token": token})
+    await audit.record(await accounts.staff_for_token(token), "staff.login", "staff_user", user.id, {"via": "website"},
+                       client_address(request))
     response: Response = Redirect(path=target, status_code=303)
     if user.role == "admin":
         await start_admin_session(user, response)

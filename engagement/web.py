@@ -200,10 +200,16 @@ async def current_staff(connection: ASGIConnection) -> Staff | None:
     if "staff" not in state:
         token = bearer_token(connection)
         # The API authenticates by bearer token only, so cookies (and CSRF) never matter there.
-        if token is None and not connection.url.path.startswith("/api/") and "session" in connection.scope:
+        if token is None and not _request_path(connection.scope).startswith("/api/") and "session" in connection.scope:
             token = (connection.session or {}).get("staff_token")
         state["staff"] = await staff_for_token(token) if token else None
     return state["staff"]
+
+
+def _request_path(scope: Scope) -> str:
+    """The path as the client sent it (mounted apps such as /admin see a shortened scope path)."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if raw else scope.get("path", "")
 
 
 def staff_guard(*roles: str):

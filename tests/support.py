@@ -119,15 +119,16 @@ def captured_queries() -> Iterator[list[str]]:
     from piccolo.engine import engine_finder
 
     engine = engine_finder()
+    engine_class = type(engine)  # engines use __slots__, so the hook is swapped on the class
     statements: list[str] = []
-    previous = engine.log_queries
+    previous_flag, previous_hook = engine.log_queries, engine_class.print_query
     engine.log_queries = True
-    engine.print_query = lambda query_id, query: statements.append(str(query))  # type: ignore[method-assign]
+    engine_class.print_query = lambda self, query_id, query: statements.append(str(query))  # type: ignore[method-assign]
     try:
         yield statements
     finally:
-        engine.log_queries = previous
-        del engine.print_query
+        engine.log_queries = previous_flag
+        engine_class.print_query = previous_hook  # type: ignore[method-assign]
 
 
 @contextmanager

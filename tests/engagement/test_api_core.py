@@ -68,3 +68,11 @@ async def test_openapi_schema_documents_every_json_route(client, app):
     }
     assert json_routes, "no JSON routes found"
     assert json_routes <= documented, json_routes - documented
+
+
+async def test_logins_are_audit_logged_with_the_client_address(client, cast):
+    from engagement.tables import AuditEntry
+
+    await staff_headers(client, cast.zjj_editor)
+    entries = await AuditEntry.select(AuditEntry.actor_name, AuditEntry.action, AuditEntry.client_address)
+    assert entries == [{"actor_name": "zjj_editor", "action": "staff.login", "client_address": "127.0.0.1"}]

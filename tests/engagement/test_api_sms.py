@@ -198,3 +198,14 @@ async def test_the_code_is_stored_only_as_a_hash(client):
     assert rows and all(code not in str(row.values()) for row in rows)
     messages = await SmsMessage.select()
     assert all(code not in str(row.values()) and "13800138000" not in str(row.values()) for row in messages)
+
+
+async def test_fifty_simultaneous_code_requests_are_all_stored_and_sent(client):
+    phones = [f"1370000{n:04d}" for n in range(50)]
+    responses = await asyncio.gather(*[client.post("/api/v1/sms/codes", json={"phone": p}) for p in phones])
+    assert [r.status_code for r in responses] == [202] * 50
+    from engagement.tables import SmsMessage
+
+    assert await SmsMessage.count() == 50
+    for phone in phones[:3] + phones[-3:]:
+        assert len(await wait_for_outbox(client, phone, 1)) == 1

@@ -1,0 +1,54 @@
+"""One support vote per citizen per target, also under concurrent requests."""
+
+import asyncio
+
+import pytest
+
+from engagement.errors import InvalidInput
+from engagement.votes import cast_vote, count_votes, has_voted, vote_counts
+from tests.support import citizen_headers
+
+
+async def citizen_ids(client, phones):
+    """Citizens made through the real verification flow."""
+    from engagement.tables import Citizen
+
+    for phone in phones:
+        await citizen_headers(client, phone)
+    return [row["id"] for row in await Citizen.select(Citizen.id).order_by(Citizen.id)]
+
+
+async def test_fifty_simultaneous_votes_from_one_citizen_count_once(client):
+    [citizen] = await citizen_ids(client, ["13800138000"])
+    results = await asyncio.gather(*[cast_vote("opinion", 7, citizen) for _ in range(50)])
+    assert sum(result.counted for result in results) == 1
+    assert await count_votes("opinion", 7) == 1
+    assert await has_voted("opinion", 7, citizen)
+
+
+async def test_simultaneous_votes_from_different_citizens_all_count(client):
+    citizens = await citizen_ids(client, [f"1390000{n:04d}" for n in range(10)])
+    results = await asyncio.gather(*[cast_vote("opinion", 7, c) for c in citizens for _ in range(5)])
+    assert sum(result.counted for result in results) == 10
+    assert await count_votes("opinion", 7) == 10
+
+
+async def test_votes_are_counted_per_target_in_one_query(client):
+    from tests.support import captured_queries
+
+    a, b = await citizen_ids(client, ["13800138000", "13912345678"])
+    await cast_vote("opinion", 1, a)
+    await cast_vote("opinion", 1, b)
+    await cast_vote("opinion", 2, a)
+    await cast_vote("question", 1, a)
+    with captured_queries() as statements:
+        counts = await vote_counts("opinion", [1, 2, 3])
+    assert counts == {1: 2, 2: 1}
+    assert len(statements) == 1
+
+
+async def test_votes_only_on_allowed_kinds(client):
+    [citizen] = await citizen_ids(client, ["13800138000"])
+    with pytest.raises(InvalidInput):
+        await cast_vote("staff_user", 1, citizen, allowed_kinds=frozenset({"opinion"}))
+    assert await count_votes("staff_user", 1) == 0
