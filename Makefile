@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install browser-deps run test test-fast clean
+.PHONY: install browser-deps run test test-fast messages clean
 
 install: $(STAMP)
 
@@ -32,6 +32,10 @@ test: install browser-deps
 
 test-fast: install
 	$(PY) -m pytest -q -m "not browser"
+
+# Extract message ids, merge them into the catalogues, list missing Chinese translations (docs/i18n.md).
+messages: install
+	./scripts/update-messages.sh
 
 clean:
 	rm -rf $(VENV) var node_modules

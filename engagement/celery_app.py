@@ -24,6 +24,10 @@ def _make_task(app: Celery, job_: Job) -> None:
         try:
             asyncio.run(job_.func(*args))
         except RetryLater as reason:
+            if self.request.retries >= job_.max_retries:
+                if job_.on_give_up is not None:
+                    asyncio.run(job_.on_give_up(*args))
+                raise
             raise self.retry(exc=reason, countdown=backoff_for(job_, self.request.retries))
 
 

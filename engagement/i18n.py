@@ -55,3 +55,7 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 
 
 _ = gettext
+
+
+def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark now, translate when shown"
+    return message

@@ -30,14 +30,23 @@ class Job:
     func: Callable[..., Awaitable[Any]]
     max_retries: int
     backoff_seconds: float
+    # Called with the job's arguments once the last retry failed too.
+    on_give_up: Callable[..., Awaitable[Any]] | None = None
 
 
 REGISTRY: dict[str, Job] = {}
 
 
-def job(name: str, max_retries: int = 5, backoff_seconds: float = 5.0):
+def job(
+    name: str,
+    max_retries: int = 5,
+    backoff_seconds: float = 5.0,
+    on_give_up: Callable[..., Awaitable[Any]] | None = None,
+):
     def register(func: Callable[..., Awaitable[Any]]):
-        REGISTRY[name] = Job(name=name, func=func, max_retries=max_retries, backoff_seconds=backoff_seconds)
+        REGISTRY[name] = Job(
+            name=name, func=func, max_retries=max_retries, backoff_seconds=backoff_seconds, on_give_up=on_give_up
+        )
         return func
 
     return register
@@ -65,7 +74,11 @@ async def run_eagerly(job_: Job, args: tuple[Any, ...]) -> None:
             await job_.func(*args)
             return
         except RetryLater as reason:
+            if attempt == job_.max_retries:
+                break
             delay = min(EAGER_BACKOFF_SECONDS * (2**attempt), EAGER_MAX_BACKOFF_SECONDS)
             log.warning("job %s%r failed (%s); retry %d in %.1fs", job_.name, args, reason, attempt + 1, delay)
             await asyncio.sleep(delay)
     log.error("job %s%r gave up after %d retries", job_.name, args, job_.max_retries)
+    if job_.on_give_up is not None:
+        await job_.on_give_up(*args)

@@ -34,6 +34,9 @@ class Manifest:
     votable_kinds: Sequence[str] = ()
     public_pages: Sequence[str] = ()  # public GET paths to check in the browser (with sample ids filled in by demo)
     demo: Callable[[], Awaitable[None]] | None = None
+    # For pages with ids in their path: creates sample content through the module's services and
+    # returns {route path: concrete path}, so the browser and accessibility tests can open them.
+    sample_paths: Callable[[Any], Awaitable[dict[str, str]]] | None = None
     tasks_module: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 

@@ -14,6 +14,10 @@ from the trusted proxies given (addresses or CIDR networks; from
 spoof its address. uvicorn does this itself (``proxy_headers`` with
 ``forwarded_allow_ips``); granian has no server option for it, so the
 application is wrapped in granian's own ``wrap_asgi_with_proxy_headers``.
+
+Shutdown is bounded by ``SHUTDOWN_TIMEOUT`` (keep the container's stop grace
+period longer): granian otherwise waits forever for a worker that does not stop,
+which happens when SIGTERM arrives while its workers are still starting.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import os
 
 SERVERS = ("uvicorn", "granian")
 DEFAULT_SERVER = "uvicorn"
+SHUTDOWN_TIMEOUT = 20  # seconds for open requests and websockets, then workers are stopped
 
 # Hand-over to granian's worker processes, which import the target by name.
 _GRANIAN_APP = "_ENGAGEMENT_GRANIAN_APP"
@@ -75,6 +80,7 @@ def _serve_uvicorn(host, port, workers, app, log_level, proxies, access_log) -> 
         access_log=access_log,
         proxy_headers=True,
         forwarded_allow_ips=proxies,
+        timeout_graceful_shutdown=SHUTDOWN_TIMEOUT,
     )
 
 
@@ -94,6 +100,7 @@ def _serve_granian(host, port, workers, app, log_level, proxies, access_log) -> 
         websockets=True,
         log_level=log_level,
         log_access=access_log,
+        workers_kill_timeout=SHUTDOWN_TIMEOUT,
     ).serve()
 
 

@@ -7,7 +7,7 @@ import logging
 from typing import Protocol
 
 import requests
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioServiceException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
@@ -74,6 +74,9 @@ class TwilioBackend:
             if error.status in TRANSIENT_HTTP_STATUSES:
                 raise TransientSmsError(f"twilio {error.status} {error.code}: {error.msg}") from error
             raise PermanentSmsError(f"twilio {error.status} {error.code}: {error.msg}") from error
+        except TwilioServiceException as error:  # RFC 9457 problem details, sent by newer Twilio APIs
+            kind = TransientSmsError if error.status in TRANSIENT_HTTP_STATUSES else PermanentSmsError
+            raise kind(f"twilio {error.status} {error.code}: {error.title}: {error.detail or ''}") from error
         except (requests.Timeout, requests.ConnectionError) as error:
             raise TransientSmsError(f"twilio unreachable: {type(error).__name__}") from error
         except TwilioException as error:

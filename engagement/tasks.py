@@ -16,7 +16,14 @@ log = logging.getLogger("engagement.sms")
 SMS_CODE_KEEP_SECONDS = 86400
 
 
-@job("engagement.deliver_sms", max_retries=5, backoff_seconds=5.0)
+async def _give_up_sms(message_id: int) -> None:
+    """The last retry failed too: the message will not go out, and says so."""
+    await SmsMessage.update({SmsMessage.status: "failed"}).where(
+        (SmsMessage.id == message_id) & (SmsMessage.status == "queued")
+    )
+
+
+@job("engagement.deliver_sms", max_retries=5, backoff_seconds=5.0, on_give_up=_give_up_sms)
 async def deliver_sms(message_id: int) -> None:
     """Send a queued SMS at most once, however often the task is delivered.
 

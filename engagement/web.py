@@ -27,7 +27,7 @@ from litestar.types import Message, Scope
 
 from engagement.accounts import Staff, require_role, staff_for_token
 from engagement.errors import DomainError, NotAuthenticated, TooManyRequests
-from engagement.i18n import DEFAULT_LANGUAGE, _, current_language, normalise_language
+from engagement.i18n import DEFAULT_LANGUAGE, N_, _, current_language, normalise_language
 from engagement.verification import VerifiedCitizen, citizen_from_token, verify_code
 
 log = logging.getLogger("engagement.web")
@@ -154,12 +154,12 @@ def handle_validation_error(request: Request, error: ValidationException) -> Res
 
 
 HTTP_DETAILS = {
-    401: "Please log in.",
-    403: "You may not open this page.",
-    404: "The page or item was not found.",
-    405: "This method is not allowed here.",
-    413: "The upload is too large.",
-    429: "Too many requests. Please try again later.",
+    401: N_("Please log in."),
+    403: N_("You may not open this page."),
+    404: N_("The page or item was not found."),
+    405: N_("This method is not allowed here."),
+    413: N_("The upload is too large."),
+    429: N_("Too many requests. Please try again later."),
 }
 
 

@@ -9,10 +9,12 @@ with CI set, they fail instead.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -37,6 +39,46 @@ CODE_PATTERN = re.compile(r"\d{6}")
 OUTBOX_WAIT_SECONDS = 20
 
 
+# ---------- Playwright's sync API next to pytest-asyncio ----------
+# Playwright's sync API runs its own event loop in a greenlet and, between calls, leaves it marked as
+# the thread's running loop (playwright/_impl/_greenlets.py, wait_for_future); it breaks when that mark
+# is missing while it works. pytest-asyncio, which runs the async fixtures of tests/conftest.py, refuses
+# to start while any loop is marked ("Runner.run() cannot be called from a running event loop").
+# So the mark is set only while Playwright is used: inside the fixtures defined here and the bodies of
+# tests that use a browser; everywhere else (other fixtures, async teardowns) it is lifted.
+_playwright_loop: asyncio.AbstractEventLoop | None = None
+
+
+@contextmanager
+def _running_loop_mark(loop: asyncio.AbstractEventLoop | None) -> Iterator[None]:
+    previous = asyncio._get_running_loop()
+    asyncio._set_running_loop(loop)
+    try:
+        yield
+    finally:
+        asyncio._set_running_loop(previous)
+
+
+def _playwright_mark():
+    loop = _playwright_loop if _playwright_loop is not None and not _playwright_loop.is_closed() else None
+    return _running_loop_mark(loop)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_fixture_setup(fixturedef, request):
+    ours = getattr(fixturedef.func, "__module__", None) == __name__
+    with _playwright_mark() if ours else _running_loop_mark(None):
+        return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    if "new_context" not in getattr(item, "fixturenames", ()):
+        return (yield)
+    with _playwright_mark():
+        return (yield)
+
+
 def missing(what: str) -> None:
     """Skip when a browser-test dependency is absent; with CI set, fail instead."""
     message = f"{what} (run `make browser-deps`)"
@@ -51,15 +93,22 @@ def browser():
         missing(f"{CHROMIUM} is not installed")
     from playwright.sync_api import sync_playwright
 
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-    except Exception:
-        playwright.stop()
-        raise
+    global _playwright_loop
+    # Session fixtures do not pass through this directory's pytest_fixture_setup: mark by hand.
+    with _running_loop_mark(None):
+        playwright = sync_playwright().start()
+        _playwright_loop = asyncio._get_running_loop()
+        try:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+        except Exception:
+            playwright.stop()
+            _playwright_loop = None
+            raise
     yield chromium
-    chromium.close()
-    playwright.stop()
+    with _playwright_mark():
+        chromium.close()
+        playwright.stop()
+    _playwright_loop = None
 
 
 @pytest.fixture
@@ -77,8 +126,9 @@ def new_context(browser, live_server) -> Iterator[Callable[..., object]]:
         return context
 
     yield make
-    for context in contexts:
-        context.close()
+    with _playwright_mark():
+        for context in contexts:
+            context.close()
 
 
 @pytest.fixture
@@ -170,3 +220,4 @@ def read_code(live_server):
             time.sleep(0.2)
 
     return read
+

@@ -99,10 +99,10 @@ class Received:
 class FakeTwilio:
     url: str = ""
     requests: list[Received] = field(default_factory=list)
-    _script: deque = field(default_factory=deque)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _script: deque = field(default_factory=deque, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # Set at teardown so a hanging answer does not keep its thread.
-    released: threading.Event = field(default_factory=threading.Event)
+    released: threading.Event = field(default_factory=threading.Event, repr=False)
 
     def will_answer(self, *answers: Answer) -> None:
         """Answer the next requests like this, in order; after them every message is accepted."""
@@ -220,7 +220,9 @@ class LocalTwilioHttpClient(TwilioHttpClient):
 def fake_twilio():
     server = FakeTwilioServer(("127.0.0.1", 0), FakeTwilioHandler)
     server.fake = FakeTwilio(url=f"http://127.0.0.1:{server.server_address[1]}")
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio", daemon=True)
+    thread = threading.Thread(
+        target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="fake-twilio", daemon=True
+    )
     thread.start()
     try:
         yield server.fake
@@ -445,3 +447,42 @@ async def test_a_redelivered_celery_task_does_not_send_twice(client, celery_work
     row = await message(message_id)
     assert row["status"] == "sent"
     assert row["attempts"] == 1
+
+
+# --- proposed with the fix (see report) ------------------------------------------------------
+
+PROBLEM_DETAILS_REFUSAL = Answer(  # RFC 9457, which the twilio client raises as TwilioServiceException
+    status=400,
+    error={
+        "type": "https://www.twilio.com/docs/errors/21211",
+        "title": "Invalid 'To' Phone Number",
+        "status": 400,
+        "code": 21211,
+        "detail": "The 'To' number is not a valid phone number.",
+    },
+)
+
+
+async def test_a_refusal_in_problem_details_form_fails_without_a_retry(client, twilio, face):
+    twilio.will_answer(PROBLEM_DETAILS_REFUSAL)
+    message_id = await face.request_code(PHONE)
+    await face.deliver(message_id)
+
+    assert len(twilio.requests) == 1
+    row = await message(message_id)
+    assert (row["status"], row["attempts"]) == ("failed", 1)
+    assert "21211" in row["last_error"]
+
+
+async def test_a_message_twilio_never_takes_ends_failed_after_the_last_retry(client, twilio, monkeypatch):
+    if not get_settings().jobs_eager:
+        pytest.skip("the in-process runner's back-off is tested here; Celery's countdowns run to minutes")
+    monkeypatch.setattr(jobs, "EAGER_BACKOFF_SECONDS", 0.01)
+    retries = jobs.REGISTRY["engagement.deliver_sms"].max_retries
+    twilio.will_answer(*[UNAVAILABLE] * (retries + 1))
+    message_id = await ThroughTheApi(client).request_code(PHONE)
+
+    assert len(twilio.requests) == retries + 1
+    row = await message(message_id)
+    assert (row["status"], row["attempts"]) == ("failed", retries + 1)
+    assert "503" in row["last_error"]

@@ -38,7 +38,7 @@
   }
 
   function initReadAloud(button) {
-    if (!("speechSynthesis" in window) || typeof window.SpeechSynthesisUtterance !== "function") return;
+    if (!window.speechSynthesis || typeof window.SpeechSynthesisUtterance !== "function") return;
     var synth = window.speechSynthesis;
     var label = button.querySelector("[data-read-aloud-label]") || button;
     var startText = label.textContent;
@@ -122,6 +122,21 @@
       timer = window.setInterval(tick, 1000);
     }
 
+    // Enter in the code field must submit the form, not request another code: the code button comes
+    // first in the form, so the browser's implicit submission would press it.
+    var code = widget.querySelector("[data-sms-code]");
+    if (code && code.form) {
+      code.addEventListener("keydown", function (event) {
+        if (event.key !== "Enter") return;
+        var submit = Array.prototype.filter.call(code.form.querySelectorAll("button[type=submit], input[type=submit]"),
+          function (element) { return !element.hasAttribute("data-sms-send"); })[0];
+        if (!submit) return;
+        event.preventDefault();
+        if (code.form.requestSubmit) code.form.requestSubmit(submit);
+        else submit.click();
+      });
+    }
+
     button.addEventListener("click", function (event) {
       event.preventDefault();
       if (button.disabled) return;
@@ -137,7 +152,6 @@
           if (response.status === 202) {
             show(widget.getAttribute("data-sent-label"), false);
             countDown(Number(body.resend_after) > 0 ? Number(body.resend_after) : 60);
-            var code = widget.querySelector("[data-sms-code]");
             if (code) code.focus();
             return;
           }
