@@ -192,7 +192,9 @@ def measure(server: Server, path: str, duration: float, concurrency: int) -> dic
 
 def run_generator(url: str, duration: float, concurrency: int) -> dict:
     cmd = [sys.executable, __file__, "--load", url, "--duration", str(duration), "--concurrency", str(concurrency)]
-    done = subprocess.run(cmd, capture_output=True, text=True, check=True)
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        raise RuntimeError(f"load generator failed on {url}:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout)
 
 

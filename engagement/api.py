@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from engagement import accounts, audit, verification
@@ -41,12 +42,12 @@ class SmsController(Controller):
     tags = ["verification"]
 
     @post("/codes", status_code=HTTP_202_ACCEPTED, summary="Send a verification code by SMS")
-    async def request_code(self, request: Request, data: SmsCodeRequest) -> SmsCodeSent:
+    async def request_code(self, request: Request, data: JSONBody[SmsCodeRequest]) -> SmsCodeSent:
         sent = await verification.request_code(data.phone, client_address(request))
         return SmsCodeSent(expires_in=sent.expires_in, resend_after=sent.resend_after)
 
     @post("/verify", status_code=HTTP_200_OK, summary="Exchange a code for a citizen token")
-    async def verify(self, data: VerifyRequest) -> CitizenToken:
+    async def verify(self, data: JSONBody[VerifyRequest]) -> CitizenToken:
         citizen = await verification.verify_code(data.phone, data.code)
         return CitizenToken(
             citizen_token=verification.issue_citizen_token(citizen),
@@ -74,7 +75,7 @@ class AuthController(Controller):
     tags = ["staff accounts"]
 
     @post("/login", status_code=HTTP_200_OK, summary="Log in; returns a bearer token")
-    async def login(self, request: Request, data: LoginRequest) -> LoginResult:
+    async def login(self, request: Request, data: JSONBody[LoginRequest]) -> LoginResult:
         user = await accounts.authenticate(data.username, data.password)
         token = await accounts.issue_token(user.id, kind="api")
         staff = await accounts.staff_for_token(token)

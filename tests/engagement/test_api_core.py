@@ -76,3 +76,20 @@ async def test_logins_are_audit_logged_with_the_client_address(client, cast):
     await staff_headers(client, cast.zjj_editor)
     entries = await AuditEntry.select(AuditEntry.actor_name, AuditEntry.action, AuditEntry.client_address)
     assert entries == [{"actor_name": "zjj_editor", "action": "staff.login", "client_address": "127.0.0.1"}]
+
+
+async def test_clients_are_rate_limited_per_address():
+    import httpx
+
+    from engagement.app import create_app
+
+    limited = create_app(rate_limit_per_minute=3)
+    async with limited.lifespan():
+        transport = httpx.ASGITransport(app=limited, client=("10.0.0.9", 5000))
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            statuses = [(await http.get("/api/v1/departments")).status_code for _ in range(4)]
+            other = httpx.ASGITransport(app=limited, client=("10.0.0.10", 5000))
+            async with httpx.AsyncClient(transport=other, base_url="http://testserver") as neighbour:
+                assert (await neighbour.get("/api/v1/departments")).status_code == 200
+            assert (await http.get("/healthz")).status_code == 200  # health checks are never limited
+    assert statuses == [200, 200, 200, 429]
