@@ -78,7 +78,8 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RA
         from piccolo.engine import engine_finder
 
         engine = engine_finder()
-        pooled = engine.engine_type == "postgres"
+        # Only the first application in a process owns the pool (tests build several apps).
+        pooled = engine.engine_type == "postgres" and getattr(engine, "pool", None) is None
         if pooled:
             await engine.start_connection_pool()
         try:
