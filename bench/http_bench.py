@@ -68,7 +68,9 @@ class Server:
         self.name, self.port, self.ready_path = name, port, ready_path
         self.log = logdir / f"{name}.log"
         with self.log.open("wb") as out:
-            self.proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(
+                cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -111,7 +113,9 @@ def start_bare(server: str, workers: int, logdir: Path) -> Server:
 
 def cli_accepts_server(env: dict) -> bool:
     """Whether ``python -m engagement serve`` has a ``--server`` option."""
-    done = subprocess.run([sys.executable, "-m", "engagement", "serve", "--help"], cwd=ROOT, env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "engagement", "serve", "--help"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
     return "--server" in done.stdout
 
 
@@ -141,7 +145,10 @@ def prepare_app(env: dict) -> bool:
         )
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
-            print(f"!! `python -m engagement {command}` failed (exit {result.returncode}); the application is not", file=sys.stderr)
+            print(
+                f"!! `python -m engagement {command}` failed (exit {result.returncode}); the application is not",
+                file=sys.stderr,
+            )
             print("!! measured, only the bare endpoint. Does engagement/__main__.py provide it yet?", file=sys.stderr)
             print("\n".join("!!   " + line for line in detail), file=sys.stderr)
             return False
@@ -182,7 +189,11 @@ def measure(server: Server, path: str, duration: float, concurrency: int) -> dic
     if use_wrk:
         subprocess.run([WRK, "-t1", f"-c{concurrency}", f"-d{WARMUP:.0f}s", server.url(path)], capture_output=True)
     cpu_before, busy_before, started = tree_cpu_seconds(server.proc.pid), system_busy_seconds(), time.monotonic()
-    result = run_wrk(server.url(path), duration, concurrency) if use_wrk else run_generator(server.url(path), duration, concurrency)
+    result = (
+        run_wrk(server.url(path), duration, concurrency)
+        if use_wrk
+        else run_generator(server.url(path), duration, concurrency)
+    )
     elapsed = time.monotonic() - started
     result["server_cpu"] = (tree_cpu_seconds(server.proc.pid) - cpu_before) / elapsed
     busy = (system_busy_seconds() - busy_before) / elapsed
@@ -202,7 +213,16 @@ def run_wrk(url: str, duration: float, concurrency: int) -> dict:
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT)
         script.flush()
-        cmd = [WRK, f"-t{min(2, concurrency)}", f"-c{concurrency}", f"-d{duration:.0f}s", "--latency", "-s", script.name, url]
+        cmd = [
+            WRK,
+            f"-t{min(2, concurrency)}",
+            f"-c{concurrency}",
+            f"-d{duration:.0f}s",
+            "--latency",
+            "-s",
+            script.name,
+            url,
+        ]
         text = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -282,8 +302,12 @@ def load_main(url: str, duration: float, concurrency: int) -> None:
 
 
 def row(label: str, result: dict, base: dict | None) -> str:
-    ratios = "" if base is None else (
-        f"  x{result['rps'] / base['rps']:.2f} rps  x{result['p50'] / base['p50']:.2f} p50  x{result['p99'] / base['p99']:.2f} p99"
+    ratios = (
+        ""
+        if base is None
+        else (
+            f"  x{result['rps'] / base['rps']:.2f} rps  x{result['p50'] / base['p50']:.2f} p50  x{result['p99'] / base['p99']:.2f} p99"
+        )
     )
     load = "" if result["load_cpu"] is None else f" load {result['load_cpu']:4.0%} others {result['others_cpu']:4.0%}"
     errors = f"  {result['errors']} non-200" if result["errors"] else ""
@@ -319,7 +343,9 @@ def bench_server(server: str, args, env: dict | None, paths: dict, logdir: Path)
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=10.0, help="seconds per measurement (after 1 s warm-up)")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[64], help="open connections; several values allowed")
+    parser.add_argument(
+        "--concurrency", type=int, nargs="+", default=[64], help="open connections; several values allowed"
+    )
     parser.add_argument("--workers", type=int, default=1, help="server worker processes")
     parser.add_argument("--server", choices=SERVERS, default=DEFAULT_SERVER)
     parser.add_argument("--compare-servers", action="store_true", help="bare and /healthz under every server")
