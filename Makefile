@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install browser-deps run test test-fast messages clean
+.PHONY: install browser-deps run test test-fast messages bench bench-servers clean
 
 install: $(STAMP)
 
@@ -36,6 +36,13 @@ test-fast: install
 # Extract message ids, merge them into the catalogues, list missing Chinese translations (docs/i18n.md).
 messages: install
 	./scripts/update-messages.sh
+
+# Requests/s and p50/p99 of the home page and /healthz against a bare Litestar endpoint (bench/README.md).
+bench: install
+	$(PY) bench/http_bench.py --duration 10 --concurrency 32 64
+
+bench-servers: install
+	$(PY) bench/http_bench.py --compare-servers --duration 10 --concurrency 32 64
 
 clean:
 	rm -rf $(VENV) var node_modules

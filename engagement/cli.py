@@ -61,6 +61,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=port,
         workers=args.workers or settings.web_workers,
+        server=args.server,
         forwarded_allow_ips=settings.trusted_proxies,
     )
     return 0
@@ -114,6 +115,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=None, help="default: $PORT or 8000")
     serve.add_argument("--workers", type=int, default=None, help="default: ENGAGEMENT_WEB_WORKERS or 1")
+    serve.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn",
+                       help="ASGI server (uvicorn, chosen by measurement: docs/serving.md)")
     demo = add("demo", cmd_demo, "Load demonstration data (departments, staff, sample content).")
     demo.add_argument("--if-empty", action="store_true", help="only when the database has no department yet")
     worker = add("worker", cmd_worker, "Run a Celery worker for background jobs.")

@@ -33,17 +33,29 @@ def normalise_language(value: str | None) -> str | None:
     return None
 
 
-@lru_cache(maxsize=None)
-def catalogue(language: str) -> gettext_module.NullTranslations:
-    po_path = TRANSLATIONS_DIR / language / "LC_MESSAGES" / "messages.po"
-    if not po_path.exists():
-        return gettext_module.NullTranslations()
+def _compile(po_path: Path, language: str) -> gettext_module.GNUTranslations:
     with po_path.open("rb") as handle:
         messages = read_po(handle, locale=language)
     buffer = io.BytesIO()
     write_mo(buffer, messages)
     buffer.seek(0)
     return gettext_module.GNUTranslations(buffer)
+
+
+@lru_cache(maxsize=None)
+def catalogue(language: str) -> gettext_module.NullTranslations:
+    """The core catalogue (messages.po) with each module's own catalogue (<module>.po) as fallbacks.
+
+    One file per module lets modules add strings without editing a shared file.
+    """
+    directory = TRANSLATIONS_DIR / language / "LC_MESSAGES"
+    paths = sorted(directory.glob("*.po"), key=lambda path: path.name != "messages.po")
+    if not paths:
+        return gettext_module.NullTranslations()
+    translations = _compile(paths[0], language)
+    for path in paths[1:]:
+        translations.add_fallback(_compile(path, language))
+    return translations
 
 
 def gettext(message: str) -> str:
