@@ -131,3 +131,21 @@ async def test_every_asset_is_served_locally(client):
     for path in ["/", "/verify", "/login"]:
         html = (await client.get(path)).text
         assert not re.search(r'(src|href)="(https?:)?//', html), path
+
+
+@pytest.mark.parametrize("notices", [5, 200])
+async def test_the_home_page_runs_a_fixed_number_of_queries(client, notices):
+    from engagement.tables import Notice
+    from tests.support import assert_max_queries
+
+    await Notice.insert(*[Notice(title=f"通知{n}", body="内容") for n in range(notices)])
+    with assert_max_queries(1):
+        page = await client.get("/")
+    assert page.status_code == 200 and page.text.count("<h3>通知") == min(notices, 5)
+
+
+async def test_the_department_list_runs_one_query(client, cast):
+    from tests.support import assert_max_queries
+
+    with assert_max_queries(1):
+        assert (await client.get("/api/v1/departments")).status_code == 200
