@@ -59,6 +59,10 @@ def backoff_for(job_: Job, retries_done: int) -> float:
 async def enqueue(name: str, *args: Any) -> None:
     """Run or queue a job. Call it after the transaction that created its data committed."""
     if name not in REGISTRY:
+        from engagement.modules import load_task_modules
+
+        load_task_modules()  # a process that never built the app (demo, scripts) registers them now
+    if name not in REGISTRY:
         raise KeyError(f"unknown job {name!r}")
     if get_settings().jobs_eager:
         await run_eagerly(REGISTRY[name], args)

@@ -172,6 +172,12 @@ async def _citizen_for(phone: str, phone_hash: str, now: float) -> VerifiedCitiz
     return VerifiedCitizen(id=rows[0]["id"], phone_hash=phone_hash)
 
 
+async def citizen_for_phone(raw_phone: str) -> VerifiedCitizen:
+    """The citizen record for a number, created if new (demo data and tests set up citizens this way)."""
+    phone = parse_mobile(raw_phone)
+    return await _citizen_for(phone, keyring().lookup_hash(phone), time.time())
+
+
 def issue_citizen_token(citizen: VerifiedCitizen) -> str:
     return CITIZEN_TOKEN_PREFIX + keyring().sign_token(f"citizen:{citizen.id}:{citizen.phone_hash}")
 
