@@ -1,0 +1,28 @@
+"""Jobs of the consultations module (ids in, idempotent): closing at the deadline, answer SMS."""
+
+from __future__ import annotations
+
+import logging
+
+from engagement.jobs import job
+
+from consultations import services
+
+log = logging.getLogger("consultations")
+
+
+@job("consultations.close_due", max_retries=1)
+async def close_due() -> None:
+    """Scheduled (manifest): open consultations whose deadline passed become closed.
+
+    Submission re-checks the deadline itself, so nothing is accepted late if this job is late.
+    """
+    closed = await services.close_due_consultations()
+    if closed:
+        log.info("closed %d consultation(s) at their deadline", closed)
+
+
+@job("consultations.notify_reply", max_retries=5, backoff_seconds=5.0)
+async def notify_reply(opinion_id: int) -> None:
+    """Queue 'your opinion was answered' by SMS once, if the citizen asked for it."""
+    await services.notify_reply(opinion_id)
