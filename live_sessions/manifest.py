@@ -1,0 +1,28 @@
+"""What live sessions contribute to the application (mounted by the core from INSTALLED_MODULES)."""
+
+from engagement.i18n import N_
+from engagement.modules import Manifest, NavItem
+from live_sessions import api, demo, pages, ws
+from live_sessions.services import VOTE_KIND
+
+MANIFEST = Manifest(
+    name="live_sessions",
+    route_handlers=[
+        api.LiveSessionController,
+        api.QuestionController,
+        api.edit_transcript_entry,
+        api.moderate_transcript_comment,
+        api.search_transcripts,
+        ws.live_session_socket,
+        ws.moderation_socket,
+        *pages.ROUTES,
+    ],
+    nav=[NavItem(path="/live-sessions", label=N_("Live interviews"),
+                 description=N_("Ask guests questions before and during live interviews; read the transcripts."))],
+    votable_kinds=[VOTE_KIND],
+    public_pages=pages.PUBLIC_PAGES,
+    demo=demo.load_demo,
+    sample_paths=demo.sample_paths,
+    extra={"staff_nav": [NavItem(path="/staff/live-sessions", label=N_("Live interviews"),
+                                 description=N_("Announce sessions, moderate questions, publish transcripts."))]},
+)

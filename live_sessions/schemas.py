@@ -1,0 +1,275 @@
+"""Request and response shapes of the live sessions API (msgspec, documented in OpenAPI).
+
+Public read schemas and staff read schemas are different types: no public type
+has a field for anything personal (no phone, no citizen id, no unmasked name).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+import msgspec
+
+from engagement.schemas import Code, Phone
+from live_sessions import services
+
+
+class GuestIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, msgspec.Meta(max_length=100)]
+    title: Annotated[str, msgspec.Meta(max_length=200)]
+    photo: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+
+
+class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    kind: Literal["interview", "tv_questioning", "open_meeting"]
+    title: Annotated[str, msgspec.Meta(max_length=200)]
+    guests: Annotated[list[GuestIn], msgspec.Meta(max_length=services.MAX_GUESTS)]
+    scheduled_at: datetime
+    description: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)] = ""
+    capacity: int | None = None
+
+
+class Guest(msgspec.Struct):
+    name: str
+    title: str
+    photo: str | None = None
+
+
+class SessionRead(msgspec.Struct):
+    id: int
+    kind: str
+    title: str
+    description: str
+    guests: list[Guest]
+    scheduled_at: str
+    status: str
+    transcript_state: str
+    capacity: int | None
+    started_at: str | None
+    ended_at: str | None
+    last_event_seq: int
+
+
+class SessionList(msgspec.Struct):
+    items: list[SessionRead]
+    total: int
+
+
+class QuestionCreate(msgspec.Struct, forbid_unknown_fields=True):
+    content: Annotated[str, msgspec.Meta(max_length=services.MAX_QUESTION_LENGTH * 2)]
+    name: Annotated[str, msgspec.Meta(max_length=services.MAX_NAME_LENGTH)] | None = None
+    phone: Phone | None = None
+    code: Code | None = None
+
+
+class QuestionCreated(msgspec.Struct):
+    id: int
+    status: str
+    session_id: int
+
+
+class AnswerRead(msgspec.Struct):
+    id: int
+    question_id: int | None
+    content: str
+    speaker: str
+    speaker_role: str
+    created_at: str | None
+
+
+class QuestionPublic(msgspec.Struct):
+    id: int
+    content: str
+    name: str  # masked
+    asked_at: str | None
+    answered: bool
+    vote_count: int
+    answers: list[AnswerRead]
+
+
+class QuestionList(msgspec.Struct):
+    items: list[QuestionPublic]
+    total: int
+
+
+class QuestionStaff(msgspec.Struct):
+    id: int
+    session_id: int
+    content: str
+    original_content: str
+    masked_content: str
+    name: str
+    status: str
+    answered: bool
+    asked_at: str | None
+    moderated_at: str | None
+    vote_count: int = 0
+    answers: list[AnswerRead] = []
+
+
+class QueueRead(msgspec.Struct):
+    items: list[QuestionStaff]
+    total: int
+    staff_seq: int
+
+
+class ModerateRequest(msgspec.Struct, forbid_unknown_fields=True):
+    action: Literal["approve", "reject"]
+
+
+class AnswerRequest(msgspec.Struct, forbid_unknown_fields=True):
+    answer: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)]
+    speaker: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class EditRequest(msgspec.Struct, forbid_unknown_fields=True):
+    content: Annotated[str, msgspec.Meta(max_length=services.MAX_QUESTION_LENGTH * 2)]
+
+
+class RemarkRequest(msgspec.Struct, forbid_unknown_fields=True):
+    content: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)]
+    speaker: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class VoteRequest(msgspec.Struct):
+    phone: Phone | None = None
+    code: Code | None = None
+
+
+class VoteResult(msgspec.Struct):
+    vote_count: int
+    counted: bool
+
+
+class TranscriptEntryRead(msgspec.Struct):
+    id: int
+    position: int
+    kind: str
+    speaker: str
+    content: str
+
+
+class TranscriptRead(msgspec.Struct):
+    session_id: int
+    title: str
+    state: str
+    published_at: str | None
+    entries: list[TranscriptEntryRead]
+
+
+class EntryEdit(msgspec.Struct, forbid_unknown_fields=True):
+    content: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)]
+    speaker: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+
+
+class SearchMatch(msgspec.Struct):
+    speaker: str
+    content: str
+
+
+class SearchHit(msgspec.Struct):
+    session_id: int
+    title: str
+    scheduled_at: str
+    matches: list[SearchMatch]
+
+
+class SearchResults(msgspec.Struct):
+    items: list[SearchHit]
+    total: int
+
+
+class CommentCreate(msgspec.Struct, forbid_unknown_fields=True):
+    content: Annotated[str, msgspec.Meta(max_length=services.MAX_COMMENT_LENGTH * 2)]
+    name: Annotated[str, msgspec.Meta(max_length=services.MAX_NAME_LENGTH)] | None = None
+    phone: Phone | None = None
+    code: Code | None = None
+
+
+class CommentPublic(msgspec.Struct):
+    id: int
+    content: str
+    name: str
+    created_at: str | None
+
+
+class CommentStaff(msgspec.Struct):
+    id: int
+    session_id: int
+    content: str
+    name: str
+    status: str
+    created_at: str | None
+
+
+class CommentList(msgspec.Struct):
+    items: list[CommentPublic]
+    total: int
+
+
+class EventList(msgspec.Struct):
+    items: list[dict[str, Any]]
+    last_seq: int
+
+
+# ---------- conversions ----------
+
+
+def _iso(value: Any) -> str | None:
+    return services._iso(value)
+
+
+def session_read(row: dict[str, Any]) -> SessionRead:
+    return SessionRead(
+        id=row["id"], kind=row["kind"], title=row["title"], description=row["description"],
+        guests=[Guest(name=g["name"], title=g["title"], photo=g.get("photo")) for g in services.guests_of(row)],
+        scheduled_at=_iso(row["scheduled_at"]) or "", status=row["status"], transcript_state=row["transcript_state"],
+        capacity=row["capacity"], started_at=_iso(row["started_at"]), ended_at=_iso(row["ended_at"]),
+        last_event_seq=row["public_seq"],
+    )
+
+
+def answer_read(message: dict[str, Any]) -> AnswerRead:
+    return AnswerRead(**services.message_payload(message))
+
+
+def question_public(row: dict[str, Any]) -> QuestionPublic:
+    payload = services.question_event_payload(row)
+    return QuestionPublic(
+        **payload, vote_count=row.get("vote_count", 0),
+        answers=[answer_read(message) for message in row.get("answers", [])],
+    )
+
+
+def question_staff(row: dict[str, Any]) -> QuestionStaff:
+    payload = services.staff_question_payload(row)
+    payload["status"] = payload.pop("state")
+    return QuestionStaff(
+        **payload, session_id=row["session"], moderated_at=_iso(row["moderated_at"]),
+        vote_count=row.get("vote_count", 0), answers=[answer_read(m) for m in row.get("answers", [])],
+    )
+
+
+def transcript_read(session: dict[str, Any], entries: list[dict[str, Any]]) -> TranscriptRead:
+    return TranscriptRead(
+        session_id=session["id"], title=session["title"], state=session["transcript_state"],
+        published_at=_iso(session["transcript_published_at"]),
+        entries=[TranscriptEntryRead(id=e["id"], position=e["position"], kind=e["kind"], speaker=e["speaker"],
+                                     content=e["content"]) for e in entries],
+    )
+
+
+def entry_read(entry: dict[str, Any]) -> TranscriptEntryRead:
+    return TranscriptEntryRead(id=entry["id"], position=entry["position"], kind=entry["kind"], speaker=entry["speaker"],
+                               content=entry["content"])
+
+
+def comment_public(row: dict[str, Any]) -> CommentPublic:
+    return CommentPublic(id=row["id"], content=services.public_text(row["content"], [row["display_name"]]),
+                         name=services.public_name(row["display_name"]), created_at=_iso(row["created_at"]))
+
+
+def comment_staff(row: dict[str, Any]) -> CommentStaff:
+    return CommentStaff(id=row["id"], session_id=row["session"], content=row["content"], name=row["display_name"],
+                        status=row["state"], created_at=_iso(row["created_at"]))

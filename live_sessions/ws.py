@@ -1,0 +1,273 @@
+"""Websockets of live sessions: ``/ws/live-sessions/{id}`` (viewers) and ``.../moderation`` (hosts).
+
+The order of work on every connection, so that nothing is lost or sent twice:
+
+1. check the Origin (the site's own origin plus ``ENGAGEMENT_ALLOWED_ORIGINS``) and accept;
+2. subscribe to the session's channel: live events queue up in the subscriber (bounded, oldest dropped);
+3. send the catch-up from the database: every recorded event with ``seq`` > ``?after=``;
+4. send queued and live events, skipping any with ``seq`` <= the last one sent. When an event
+   arrives with a gap before it (the backlog dropped some, or a publish was lost), the missing
+   events are read from the database first. Sequence numbers are contiguous per stream, so a
+   gap is always noticed by the next event.
+
+Messages from the client are limited in size and rate (only ``{"type": "ping"}`` is understood).
+Viewer counts are not recorded: each process publishes its own count every few seconds and
+clients add up the counts of the processes they heard from recently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import os
+import socket as socket_module
+import time
+from contextlib import suppress
+from functools import lru_cache
+from typing import Any
+
+from litestar import WebSocket, websocket
+from litestar.channels import ChannelsPlugin
+from litestar.di import NamedDependency
+from litestar.exceptions import WebSocketDisconnect
+
+from engagement.errors import NotFound
+from engagement.live import encode_event
+from engagement.settings import get_settings
+from engagement.web import bearer_token, current_staff
+from live_sessions import permissions, services
+
+log = logging.getLogger("live_sessions.ws")
+
+MAX_INCOMING_BYTES = 512
+MAX_INCOMING_PER_WINDOW = 20
+INCOMING_WINDOW_SECONDS = 10.0
+SEND_TIMEOUT_SECONDS = 30.0  # a client that does not read for this long is dropped; it reconnects with ?after=
+VIEWER_PUBLISH_SECONDS = 5.0
+VIEWER_DEBOUNCE_SECONDS = 1.0
+PROCESS_ID = f"{socket_module.gethostname()}:{os.getpid()}"
+
+# Close codes (4000-4999 are the application's).
+CLOSE_FORBIDDEN_ORIGIN = 4403
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+CLOSE_NOT_AUTHENTICATED = 4401
+CLOSE_TOO_BIG = 1009
+CLOSE_POLICY = 1008
+
+
+def allowed_origin(connection: WebSocket, require: bool) -> bool:
+    origin = connection.headers.get("origin")
+    if not origin:
+        # Browsers always send Origin; other clients (apps, the benchmark) carry no cookies on the public stream.
+        return not require
+    host = connection.headers.get("host", "")
+    own = {f"http://{host}", f"https://{host}"}
+    return origin.rstrip("/") in own | {value.rstrip("/") for value in get_settings().allowed_origins}
+
+
+class ViewerCounter:
+    """This process's viewers per session, published now and then (per event loop)."""
+
+    def __init__(self) -> None:
+        self.counts: dict[int, int] = {}
+        self.dirty: set[int] = set()
+        self.tasks: dict[int, asyncio.Task] = {}
+
+    def change(self, channels: ChannelsPlugin, session_id: int, delta: int) -> None:
+        self.counts[session_id] = max(0, self.counts.get(session_id, 0) + delta)
+        self.dirty.add(session_id)
+        task = self.tasks.get(session_id)
+        if task is None or task.done():
+            self.tasks[session_id] = asyncio.get_running_loop().create_task(self._publisher(channels, session_id))
+
+    async def _publisher(self, channels: ChannelsPlugin, session_id: int) -> None:
+        last = 0.0
+        try:
+            while True:
+                await asyncio.sleep(VIEWER_DEBOUNCE_SECONDS)
+                count = self.counts.get(session_id, 0)
+                if session_id in self.dirty or time.monotonic() - last >= VIEWER_PUBLISH_SECONDS:
+                    self.dirty.discard(session_id)
+                    last = time.monotonic()
+                    services.publish(channels, services.channel_for(session_id), {
+                        "type": "viewers", "process": PROCESS_ID, "count": count, "ttl": VIEWER_PUBLISH_SECONDS * 3})
+                if count == 0:
+                    self.counts.pop(session_id, None)
+                    return
+        except asyncio.CancelledError:
+            pass
+
+
+_counters: dict[int, ViewerCounter] = {}
+
+
+def viewer_counter() -> ViewerCounter:
+    loop_id = id(asyncio.get_running_loop())
+    return _counters.setdefault(loop_id, ViewerCounter())
+
+
+@lru_cache(maxsize=1024)
+def _decoded(raw: bytes) -> tuple[int | None, int | None, str]:
+    """Parsed once per event, not once per viewer: every subscriber gets the same bytes."""
+    event = json.loads(raw)
+    return event.get("seq"), event.get("epoch"), raw.decode()
+
+
+class _TooChatty(Exception):
+    def __init__(self, code: int) -> None:
+        self.code = code
+
+
+async def _subscribe(channels: ChannelsPlugin, channel: str):
+    """Subscribe; if the connection is cancelled meanwhile, unsubscribe once subscribing is done (litestar#4871)."""
+    task = asyncio.ensure_future(channels.subscribe([channel]))
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        def cleanup(done: asyncio.Task) -> None:
+            if not done.cancelled() and done.exception() is None:
+                asyncio.ensure_future(channels.unsubscribe(done.result(), [channel]))
+
+        task.add_done_callback(cleanup)
+        raise
+
+
+class Stream:
+    """One connection's ordered delivery of one stream of a session."""
+
+    def __init__(self, socket: WebSocket, session_id: int, stream: str, after: int, epoch: int) -> None:
+        self.epoch = epoch
+        self.socket = socket
+        self.session_id = session_id
+        self.stream = stream
+        self.last_sent = after
+
+    async def send(self, event: dict[str, Any]) -> None:
+        await self.send_text(encode_event(event).decode())
+
+    async def send_text(self, text: str) -> None:
+        async with asyncio.timeout(SEND_TIMEOUT_SECONDS):  # no extra task per message, unlike wait_for
+            await self.socket.send_text(text)
+
+    async def catch_up(self, before: int | None = None) -> None:
+        while True:
+            events = await services.events_after(self.session_id, self.stream, self.last_sent, before=before)
+            for event in events:
+                await self.send(event)
+                self.last_sent = event["seq"]
+            if len(events) < services.CATCH_UP_LIMIT:
+                return
+
+    async def deliver(self, raw: bytes) -> None:
+        seq, epoch, text = _decoded(raw)
+        if seq is None:  # not part of the record (viewer counts, votes)
+            await self.send_text(text)
+            return
+        if seq <= self.last_sent or epoch != self.epoch:  # seen, or from an older life of this id
+            return
+        if seq > self.last_sent + 1:
+            await self.catch_up(before=seq)
+        await self.send_text(text)
+        self.last_sent = seq
+
+    async def pump(self, subscriber) -> None:
+        async for raw in subscriber.iter_events():
+            await self.deliver(raw)
+
+    async def read(self) -> None:
+        window_start, received = time.monotonic(), 0
+        while True:
+            message = await self.socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            data = message.get("text") or message.get("bytes") or ""
+            if len(data) > MAX_INCOMING_BYTES:
+                raise _TooChatty(CLOSE_TOO_BIG)
+            now = time.monotonic()
+            if now - window_start > INCOMING_WINDOW_SECONDS:
+                window_start, received = now, 0
+            received += 1
+            if received > MAX_INCOMING_PER_WINDOW:
+                raise _TooChatty(CLOSE_POLICY)
+            try:
+                parsed = json.loads(data)
+            except (ValueError, TypeError):
+                continue
+            if isinstance(parsed, dict) and parsed.get("type") == "ping":
+                await self.send({"type": "pong", "last_seq": self.last_sent})
+
+
+async def serve_stream(socket: WebSocket, channels: ChannelsPlugin, session_id: int, stream: str, after: int,
+                       count_viewer: bool) -> None:
+    try:
+        session = await services.get_session(session_id)
+    except NotFound:
+        await socket.close(code=CLOSE_NOT_FOUND)
+        return
+    await socket.accept()
+    current = session["public_seq"] if stream == services.PUBLIC else session["staff_seq"]
+    if after > current:  # the client remembers a sequence this database never had
+        await socket.send_text(json.dumps({"type": "reset"}))
+        after = 0
+    connection = Stream(socket, session_id, stream, after, services.epoch_of(session))
+    channel = services.channel_for(session_id, stream)
+    counter = viewer_counter() if count_viewer else None
+    subscriber = await _subscribe(channels, channel)
+    if counter is not None:
+        counter.change(channels, session_id, +1)
+    tasks: list[asyncio.Task] = []
+    try:
+        await connection.catch_up()
+        tasks = [asyncio.ensure_future(connection.read()), asyncio.ensure_future(connection.pump(subscriber))]
+        done, _pending = await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in done:
+            error = task.exception()
+            if isinstance(error, _TooChatty):
+                with suppress(Exception):
+                    await socket.close(code=error.code)
+            elif error is not None and not isinstance(error, (WebSocketDisconnect, asyncio.TimeoutError, OSError)):
+                log.warning("live socket %s ended: %r", channel, error)
+    except (WebSocketDisconnect, asyncio.TimeoutError, OSError):
+        pass
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with suppress(BaseException):
+                await task
+        if counter is not None:
+            counter.change(channels, session_id, -1)
+        await channels.unsubscribe(subscriber, [channel])
+    with suppress(Exception):
+        if socket.connection_state != "disconnect":
+            await socket.close()
+
+
+@websocket("/ws/live-sessions/{session_id:int}", name="live-session-socket")
+async def live_session_socket(socket: WebSocket, session_id: int, channels: NamedDependency[ChannelsPlugin],
+                              after: int = 0) -> None:
+    """Public events of a session: approved questions, answers, remarks, status, viewers."""
+    if not allowed_origin(socket, require=False):
+        await socket.close(code=CLOSE_FORBIDDEN_ORIGIN)
+        return
+    await serve_stream(socket, channels, session_id, services.PUBLIC, max(0, after), count_viewer=True)
+
+
+@websocket("/ws/live-sessions/{session_id:int}/moderation", name="live-session-moderation-socket")
+async def moderation_socket(socket: WebSocket, session_id: int, channels: NamedDependency[ChannelsPlugin],
+                            after: int = 0) -> None:
+    """Moderators' events (new and moderated questions), for hosts logged in on the website or by bearer token."""
+    # With the session cookie, only our own pages may connect (cross-site websocket hijacking).
+    if not allowed_origin(socket, require=bearer_token(socket) is None):
+        await socket.close(code=CLOSE_FORBIDDEN_ORIGIN)
+        return
+    staff = await current_staff(socket)
+    if staff is None:
+        await socket.close(code=CLOSE_NOT_AUTHENTICATED)
+        return
+    if not permissions.can(staff, "read_queue"):
+        await socket.close(code=CLOSE_FORBIDDEN)
+        return
+    await serve_stream(socket, channels, session_id, services.STAFF, max(0, after), count_viewer=False)
