@@ -7,15 +7,13 @@ dates read like history.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from engagement.accounts import Staff
-from engagement.crypto import keyring
 from engagement.modules import load_task_modules
 from engagement.tables import Department, StaffUser
-from engagement.verification import VerifiedCitizen, _citizen_for
+from engagement.verification import VerifiedCitizen, citizen_for_phone
 
 from consultations import services
 from consultations.tables import Consultation
@@ -86,7 +84,7 @@ async def _staff(username: str) -> Staff:
 async def demo_citizen(phone: str) -> VerifiedCitizen:
     """A citizen as if verified by SMS (demo data only)."""
     e164 = phone if phone.startswith("+") else f"+86{phone}"
-    return await _citizen_for(e164, keyring().lookup_hash(e164), time.time())
+    return await citizen_for_phone(e164)
 
 
 async def _make(admin: Staff, editors: dict[str, Staff], topics: list[int], spec, citizens, index: int) -> int:

@@ -14,7 +14,7 @@ import io
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import Any, Iterable
 from zoneinfo import ZoneInfo
 
@@ -25,7 +25,7 @@ from engagement.db import write_transaction
 from engagement.errors import Conflict, InvalidInput, NotFound
 from engagement.i18n import N_, _
 from engagement.masking import mask_name, mask_personal_data
-from engagement.tables import Citizen, Department, SmsMessage
+from engagement.tables import Department, SmsMessage
 from engagement.uploads import MB, store_upload
 from engagement.verification import VerifiedCitizen, citizen_phone
 

@@ -6,14 +6,12 @@ gives the accessibility tests a real page for every public route with an id.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from engagement.accounts import Staff, issue_token, staff_for_token
-from engagement.crypto import keyring
 from engagement.tables import StaffUser
-from engagement.verification import VerifiedCitizen, _citizen_for
+from engagement.verification import VerifiedCitizen, citizen_for_phone
 from live_sessions import services
 
 GUESTS = [
@@ -31,7 +29,7 @@ async def _host() -> Staff | None:
 
 
 async def _citizen(number: str) -> VerifiedCitizen:
-    return await _citizen_for(number, keyring().lookup_hash(number), time.time())
+    return await citizen_for_phone(number)
 
 
 async def create_sessions(host: Staff) -> dict[str, int]:

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import time_machine
 
 from tests.consultations.conftest import iso
-from tests.support import citizen_headers, e164, read_code, request_and_read_code
+from tests.support import citizen_headers, e164, request_and_read_code
 
 PHONE = "13800138000"
 OTHER = "13912345678"

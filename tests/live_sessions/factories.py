@@ -48,14 +48,12 @@ _phone_counter = [0]
 
 async def make_citizen(index: int | None = None) -> VerifiedCitizen:
     """A verified citizen without the SMS round trip (service-level tests), made by the core's own function."""
-    import time
 
-    from engagement.crypto import keyring
-    from engagement.verification import _citizen_for
+    from engagement.verification import citizen_for_phone
 
     _phone_counter[0] += 1
     number = f"+86139{(index if index is not None else _phone_counter[0]):08d}"
-    return await _citizen_for(number, keyring().lookup_hash(number), time.time())
+    return await citizen_for_phone(number)
 
 
 async def ask(cast, session_id, content="加装电梯的补贴标准是多少？", name="张小明", citizen=None):
