@@ -12,6 +12,9 @@ from engagement.settings import get_settings
 
 INSTALLED_MODULES: list[str] = [
     "engagement",
+    "consultations",
+    "live_sessions",
+    "mailbox",
 ]
 
 DB = engine_for(get_settings())
