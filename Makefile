@@ -41,6 +41,9 @@ messages: install
 bench: install
 	$(PY) bench/http_bench.py --duration 10 --concurrency 32 64
 
+bench-opinions: install
+	$(PY) bench/opinion_bench.py --duration 10 --concurrency 16
+
 bench-servers: install
 	$(PY) bench/http_bench.py --compare-servers --duration 10 --concurrency 32 64
 

@@ -85,3 +85,6 @@ def test_citizen_comments_editor_reviews_citizen_sees_the_outcome(new_context, r
     expect(outcome).to_contain_text(REPLY)
     expect(outcome).to_contain_text("资金筹措")
     axe_check(citizen)
+    citizen.goto(f"/consultations/{consultation_id}?elder=1")  # the outcome report in elder mode too
+    expect(citizen.locator("#outcome")).to_contain_text(REPLY)
+    axe_check(citizen, enhanced_contrast=True)
