@@ -3,6 +3,7 @@
 import asyncio
 import json
 import sys
+import uuid
 
 from litestar.channels import ChannelsPlugin
 
@@ -23,11 +24,17 @@ async def next_event(subscriber, timeout=10.0):
     return await asyncio.wait_for(first(), timeout)
 
 
+def fresh_channel() -> str:
+    """A channel no earlier test used: Redis streams keep their history beyond a test."""
+    return f"test:{uuid.uuid4().hex}"
+
+
 async def test_a_published_event_reaches_a_subscriber(app):
     channels = channels_of(app)
-    subscriber = await channels.subscribe(["live_session:1"])
+    channel = fresh_channel()
+    subscriber = await channels.subscribe([channel])
     try:
-        await publish_event(channels, "live_session:1", {"type": "question", "id": 5, "content": "何时开工？"})
+        await publish_event(channels, channel, {"type": "question", "id": 5, "content": "何时开工？"})
         event = await next_event(subscriber)
     finally:
         await channels.unsubscribe(subscriber)
@@ -36,10 +43,11 @@ async def test_a_published_event_reaches_a_subscriber(app):
 
 async def test_events_stay_in_their_channel(app):
     channels = channels_of(app)
-    subscriber = await channels.subscribe(["live_session:2"])
+    mine, other = fresh_channel(), fresh_channel()
+    subscriber = await channels.subscribe([mine])
     try:
-        await publish_event(channels, "live_session:3", {"type": "question", "id": 1})
-        await publish_event(channels, "live_session:2", {"type": "question", "id": 2})
+        await publish_event(channels, other, {"type": "question", "id": 1})
+        await publish_event(channels, mine, {"type": "question", "id": 2})
         event = await next_event(subscriber)
     finally:
         await channels.unsubscribe(subscriber)
@@ -49,14 +57,16 @@ async def test_events_stay_in_their_channel(app):
 async def test_with_redis_an_event_published_by_another_process_reaches_a_viewer_here(app):
     """Another process (a second web process or a Celery worker) publishes through the shared Redis streams."""
     require_service("redis")
-    subscriber = await channels_of(app).subscribe(["live_session:4"])
+    channel = fresh_channel()
+    subscriber = await channels_of(app).subscribe([channel])
     try:
         await asyncio.sleep(0.2)
         publisher = await asyncio.create_subprocess_exec(
             sys.executable, "-c",
             "import asyncio, sys; from engagement.live import publish_from_worker; "
-            "asyncio.run(publish_from_worker(sys.argv[1], 'live_session:4', {'type': 'answer', 'question_id': 3}))",
+            "asyncio.run(publish_from_worker(sys.argv[1], sys.argv[2], {'type': 'answer', 'question_id': 3}))",
             get_settings().redis_url,
+            channel,
             env=service_environment(),
         )
         assert await publisher.wait() == 0
