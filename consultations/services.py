@@ -12,10 +12,10 @@ import csv
 import hashlib
 import io
 import re
-import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
 from engagement import audit, jobs, moderation, votes
@@ -25,7 +25,8 @@ from engagement.db import write_transaction
 from engagement.errors import Conflict, InvalidInput, NotFound
 from engagement.i18n import N_, _
 from engagement.masking import mask_name, mask_personal_data
-from engagement.tables import Department, SmsMessage
+from engagement.notifications import queue_sms
+from engagement.tables import Department
 from engagement.uploads import MB, store_upload
 from engagement.verification import VerifiedCitizen, citizen_phone
 
@@ -498,11 +499,7 @@ async def notify_reply(opinion_id: int) -> None:
     citizen_id, consultation_id = claimed[0]["citizen"], claimed[0]["consultation"]
     title = (await Consultation.select(Consultation.title).where(Consultation.id == consultation_id).first())["title"]
     body = _(SMS_REPLY) % {"title": title[:40], "path": f"/consultations/{consultation_id}"}
-    keys = keyring()
-    message = SmsMessage(phone_encrypted=keys.encrypt(await citizen_phone(citizen_id)),
-                         body_encrypted=keys.encrypt(body), purpose="consultation_reply", created_at=time.time())
-    await message.save()
-    await jobs.enqueue("engagement.deliver_sms", message.id)
+    await queue_sms(await citizen_phone(citizen_id), body, purpose="consultation_reply")
 
 
 # ---------- topics ----------

@@ -32,11 +32,10 @@ import pytest  # noqa: E402
 
 from engagement.settings import get_settings  # noqa: E402
 from tests.support import (  # noqa: E402
-    free_port,
     require_service,
     service_environment,
     truncate_all_tables,
-    wait_for_http,
+    served_app,
 )
 
 SETTINGS = get_settings()
@@ -184,19 +183,5 @@ async def cast(clean_database):
 @pytest.fixture(scope="session")
 def live_server(database, celery_worker):
     """The application served by ``python -m engagement serve``, as operators run it."""
-    port = free_port()
-    log_path = _TMP / f"server-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "engagement", "serve", "--port", str(port)],
-            env=service_environment(),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base_url}/healthz", process, log_path)
+    with served_app(_TMP) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)

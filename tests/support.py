@@ -9,9 +9,9 @@ import socket
 import subprocess
 import time
 import urllib.request
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 import httpx
 import pytest
@@ -60,6 +60,25 @@ def wait_for_http(url: str, process: subprocess.Popen, log_path: Path, timeout: 
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"server did not answer {url}:\n{log_path.read_text()}")
+
+
+@contextmanager
+def served_app(log_dir: Path) -> Iterator[str]:
+    """``python -m engagement serve`` on a free port, as operators run it; yields its base URL."""
+    import sys
+
+    port = free_port()
+    log_path = log_dir / f"server-{port}.log"
+    with log_path.open("w") as log:
+        process = subprocess.Popen([sys.executable, "-m", "engagement", "serve", "--port", str(port)],
+                                   env=service_environment(), stdout=log, stderr=subprocess.STDOUT)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_for_http(f"{base_url}/healthz", process, log_path)
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
 
 
 async def truncate_all_tables() -> None:

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import subprocess
-import sys
 
 import httpx
 import pytest
@@ -18,7 +16,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 
 from engagement.verification import issue_citizen_token
 from tests.live_sessions.factories import make_citizen, session_body
-from tests.support import free_port, require_service, service_environment, staff_headers, wait_for_http
+from tests.support import require_service, served_app, staff_headers
 
 RECEIVE_TIMEOUT = 10
 
@@ -195,18 +193,8 @@ def second_server(live_server):
     import tempfile
     from pathlib import Path
 
-    port = free_port()
-    log_path = Path(tempfile.mkdtemp()) / "second-server.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen([sys.executable, "-m", "engagement", "serve", "--port", str(port)],
-                                   env=service_environment(), stdout=log, stderr=subprocess.STDOUT)
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        wait_for_http(f"{base_url}/healthz", process, log_path)
+    with served_app(Path(tempfile.mkdtemp())) as base_url:
         yield base_url
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 async def test_with_redis_an_event_published_by_one_server_reaches_a_viewer_on_another(scene, second_server):
