@@ -10,7 +10,7 @@ PG_URL="${ENGAGEMENT_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"
 REDIS_URL="${ENGAGEMENT_REDIS_URL:-redis://127.0.0.1:6379/0}"
 
 echo "== run 1: embedded default (SQLite, in-process backends, eager jobs)"
-env -u ENGAGEMENT_DATABASE_URL -u ENGAGEMENT_REDIS_URL -u ENGAGEMENT_JOBS $PY -m pytest -q "$@"
+env -u ENGAGEMENT_DATABASE_URL -u ENGAGEMENT_REDIS_URL -u ENGAGEMENT_JOBS ENGAGEMENT_TEST_RUN=embedded $PY -m pytest -q "$@"
 embedded=$?
 
 if $PY scripts/services_available.py "$PG_URL" "$REDIS_URL"; then
