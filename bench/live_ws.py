@@ -29,10 +29,13 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import suppress
 from pathlib import Path
 
 import httpx
+import uvloop
 from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST_USER, HOST_PASSWORD = "bench_host", "bench-host-password"
@@ -73,21 +76,26 @@ class Viewer:
     def __init__(self) -> None:
         self.latencies: list[float] = []
         self.seqs: set[int] = set()
+        self.socket = None
 
-    async def run(self, url: str, connected: asyncio.Event, stop: asyncio.Event, ready: list[int]) -> None:
-        async with connect(url, max_queue=None, ping_interval=None, open_timeout=120) as socket:
+    async def run(self, url: str, ready: list[int]) -> None:
+        # Plain ``async for`` (no per-message timeout task): the client must cost less than the server.
+        async with connect(url, max_queue=None, ping_interval=None, open_timeout=120, compression=None) as socket:
+            self.socket = socket
             ready.append(1)
-            connected.set()
-            while not stop.is_set():
-                try:
-                    raw = await asyncio.wait_for(socket.recv(), 0.5)
-                except asyncio.TimeoutError:
-                    continue
-                now = time.time()
-                event = json.loads(raw)
-                if event.get("type") == "remark" and event["content"].startswith("t="):
-                    self.latencies.append(now - float(event["content"][2:]))
-                    self.seqs.add(event["seq"])
+            with suppress(ConnectionClosed):
+                async for raw in socket:
+                    now = time.time()
+                    if '"remark"' not in raw:
+                        continue
+                    event = json.loads(raw)
+                    if event["content"].startswith("t="):
+                        self.latencies.append(now - float(event["content"][2:]))
+                        self.seqs.add(event["seq"])
+
+    async def stop(self) -> None:
+        if self.socket is not None:
+            await self.socket.close()
 
 
 async def bench(args: argparse.Namespace) -> None:
@@ -135,13 +143,13 @@ async def run(args: argparse.Namespace, servers: list[tuple[subprocess.Popen, st
 
         rss_before = sum(rss_kib(process.pid) for process, _ in servers)
         viewers = [Viewer() for _ in range(args.viewers)]
-        stop, connected, ready = asyncio.Event(), asyncio.Event(), []
+        ready: list[int] = []
         gate = asyncio.Semaphore(50)
 
         async def open_viewer(index: int, viewer: Viewer) -> None:
             base = servers[index % len(servers)][1].replace("http://", "ws://")
             async with gate:
-                task = asyncio.create_task(viewer.run(f"{base}/ws/live-sessions/{session_id}", connected, stop, ready))
+                task = asyncio.create_task(viewer.run(f"{base}/ws/live-sessions/{session_id}", ready))
                 while len(ready) <= index and not task.done():
                     await asyncio.sleep(0.01)
             await task
@@ -156,9 +164,13 @@ async def run(args: argparse.Namespace, servers: list[tuple[subprocess.Popen, st
         await asyncio.sleep(2)
         rss_after = sum(rss_kib(process.pid) for process, _ in servers)
 
+        post_seconds: list[float] = []
+
         async def post_remark() -> bool:
+            t0 = time.perf_counter()
             response = await http.post(f"/api/v1/live-sessions/{session_id}/remarks", headers=host,
                                        json={"content": f"t={time.time():.6f}"})
+            post_seconds.append(time.perf_counter() - t0)
             return response.status_code == 201
 
         # On a schedule, not one after another: a slow answer must not lower the rate.
@@ -172,7 +184,7 @@ async def run(args: argparse.Namespace, servers: list[tuple[subprocess.Popen, st
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
         posted = sum(await asyncio.gather(*posts))
         await asyncio.sleep(args.grace)
-        stop.set()
+        await asyncio.gather(*(viewer.stop() for viewer in viewers), return_exceptions=True)
         await asyncio.gather(*tasks, return_exceptions=True)
 
     latencies = sorted(latency for viewer in viewers for latency in viewer.latencies)
@@ -186,6 +198,8 @@ async def run(args: argparse.Namespace, servers: list[tuple[subprocess.Popen, st
     print(f"events posted      {posted} ({args.rate}/s for {args.seconds} s); deliveries {len(latencies)}")
     print(f"latency p50 / p99  {pct(latencies, 0.50):.1f} ms / {pct(latencies, 0.99):.1f} ms")
     print(f"events lost        {lost}")
+    post_seconds.sort()
+    print(f"host POST p50/p99  {pct(post_seconds, 0.50):.1f} ms / {pct(post_seconds, 0.99):.1f} ms (part of the delivery latency)")
     print(f"memory/connection  {(rss_after - rss_before) / max(1, args.viewers):.1f} KiB (server RSS {rss_before // 1024} -> {rss_after // 1024} MiB)")
     print(f"bare GET /healthz  p50 {statistics.median(health) * 1000:.1f} ms (ratio p50 delivery / healthz: "
           f"{pct(latencies, 0.5) / (statistics.median(health) * 1000):.1f}x)")
@@ -200,7 +214,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=10.0, help="events per second")
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--grace", type=float, default=5.0, help="seconds to wait for the last deliveries")
-    asyncio.run(bench(parser.parse_args()))
+    uvloop.run(bench(parser.parse_args()))
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from redis.asyncio import Redis
 
 from engagement import i18n
 from engagement.admin import admin_mount
+from engagement.db import PooledSQLiteEngine
 from engagement.live import create_channels_plugin
 from engagement.modules import load_task_modules, manifests
 from engagement.settings import Settings, get_settings
@@ -64,6 +65,20 @@ def _stores(redis: Redis | None) -> StoreRegistry:
     return StoreRegistry(default_factory=root.with_namespace)
 
 
+class EngagementApp(Litestar):
+    """Litestar, with the ``before_send`` hooks (HTTP response headers) kept off websocket frames.
+
+    Litestar wraps every ASGI ``send`` with the hooks, so each frame sent to each live viewer paid for
+    a hook that only acts on ``http.response.start``: about a tenth of the server's time in the live
+    benchmark (docs/live_sessions.md). Overrides Litestar's private ``_wrap_send`` (checked on 2.25).
+    """
+
+    def _wrap_send(self, send, scope):  # type: ignore[no-untyped-def]
+        if scope["type"] == "websocket":
+            return send
+        return super()._wrap_send(send=send, scope=scope)
+
+
 def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RATE_LIMIT_PER_MINUTE) -> Litestar:
     settings = settings or get_settings()
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
@@ -78,8 +93,11 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RA
         from piccolo.engine import engine_finder
 
         engine = engine_finder()
-        # Only the first application in a process owns the pool (tests build several apps).
-        pooled = engine.engine_type == "postgres" and getattr(engine, "pool", None) is None
+        # Only the first application in a process (per event loop, for SQLite) owns the pool (tests build several apps).
+        if engine.engine_type == "postgres":
+            pooled = getattr(engine, "pool", None) is None
+        else:
+            pooled = isinstance(engine, PooledSQLiteEngine) and not engine.has_pool()
         if pooled:
             await engine.start_connection_pool()
         try:
@@ -109,7 +127,7 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RA
             secure=settings.is_production, store="sessions",
         ).middleware
     )
-    return Litestar(
+    return EngagementApp(
         route_handlers=route_handlers,
         lifespan=[lifespan],
         debug=False,

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from typing import Any
 from urllib.parse import urlparse
 
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
 from engagement.settings import Settings
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
+SQLITE_POOL_SIZE = 4  # readers run in parallel under WAL; more threads only contend for the GIL
 
 
 def engine_for(settings: Settings) -> Engine:
@@ -20,8 +26,89 @@ def engine_for(settings: Settings) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         enable_wal(str(path))
         # The timeout is sqlite3's busy timeout: a writer waits for the lock instead of failing.
-        return SQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
+        return PooledSQLiteEngine(path=str(path), timeout=SQLITE_BUSY_TIMEOUT_SECONDS)
     return PostgresEngine(config={"dsn": settings.database_url.replace("postgres://", "postgresql://", 1)})
+
+
+class PooledSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine, with queries outside transactions on a few long-lived connections.
+
+    Piccolo opens a new aiosqlite connection (a new thread) for every query: about seven hand-offs
+    between the event loop and threads per query. While the web app runs (``start_connection_pool``
+    in its lifespan), each query is one hand-off to a connection kept open in its own thread.
+    Elsewhere (the command line, migrations) Piccolo's own behaviour stays. Transactions keep
+    Piccolo's connection per transaction.
+    """
+
+    def __init__(self, *args: Any, pool_size: int = SQLITE_POOL_SIZE, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.pool_size = pool_size
+        self._pools: dict[int, _SQLitePool] = {}
+
+    def has_pool(self) -> bool:
+        return id(asyncio.get_running_loop()) in self._pools
+
+    async def start_connection_pool(self, **_: Any) -> None:
+        self._pools[id(asyncio.get_running_loop())] = _SQLitePool(self.connection_kwargs, self.pool_size)
+
+    async def close_connection_pool(self) -> None:
+        pool = self._pools.pop(id(asyncio.get_running_loop()), None)
+        if pool is not None:
+            await pool.close()
+
+    async def _run_in_new_connection(self, query: str, args: list[Any] | None = None, query_type: str = "generic",
+                                     table: Any = None) -> Any:
+        pool = self._pools.get(id(asyncio.get_running_loop()))
+        if pool is None:
+            return await super()._run_in_new_connection(query, args, query_type, table)
+        return await pool.run(query, args or [])
+
+
+class _SQLiteWorker:
+    """One connection, used only from its own thread (sqlite3 connections belong to one thread)."""
+
+    def __init__(self, connection_kwargs: dict[str, Any]) -> None:
+        self.connection_kwargs = connection_kwargs
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="sqlite")
+        self.connection: sqlite3.Connection | None = None
+
+    def execute(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
+        if self.connection is None:
+            # isolation_level=None (Piccolo's default): autocommit, as Piccolo's own per-query connections.
+            self.connection = sqlite3.connect(**self.connection_kwargs)
+            self.connection.row_factory = dict_factory
+            self.connection.execute("PRAGMA foreign_keys = 1")
+        cursor = self.connection.execute(query, args)
+        try:
+            return cursor.fetchall()
+        finally:
+            cursor.close()
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+class _SQLitePool:
+    def __init__(self, connection_kwargs: dict[str, Any], size: int) -> None:
+        self.workers = [_SQLiteWorker(connection_kwargs) for _ in range(size)]
+        self.idle: asyncio.Queue[_SQLiteWorker] = asyncio.Queue()
+        for worker in self.workers:
+            self.idle.put_nowait(worker)
+
+    async def run(self, query: str, args: list[Any]) -> list[dict[str, Any]]:
+        worker = await self.idle.get()
+        try:
+            return await asyncio.get_running_loop().run_in_executor(worker.executor, worker.execute, query, args)
+        finally:
+            self.idle.put_nowait(worker)
+
+    async def close(self) -> None:
+        loop = asyncio.get_running_loop()
+        for worker in self.workers:
+            await loop.run_in_executor(worker.executor, worker.close)
+            worker.executor.shutdown(wait=False)
 
 
 def enable_wal(path: str) -> None:
@@ -30,15 +117,49 @@ def enable_wal(path: str) -> None:
         connection.execute("PRAGMA journal_mode=WAL")
 
 
-def write_transaction(engine: Engine):
+@asynccontextmanager
+async def write_transaction(engine: Engine) -> AsyncIterator[Any]:
     """A transaction that takes the write lock at once on SQLite.
 
     A deferred SQLite transaction that reads and then writes can fail with
     "database is locked" without waiting; IMMEDIATE waits for the lock instead.
+    Writers of one process also queue on an asyncio lock first: SQLite's busy handler
+    waits by sleeping up to 100 ms at a time, so writers contending inside SQLite
+    lose whole seconds under load (docs/architecture.md). Other processes still
+    meet the busy timeout.
     """
-    if isinstance(engine, SQLiteEngine):
-        return engine.transaction(transaction_type=TransactionType.immediate)
-    return engine.transaction()
+    if not isinstance(engine, SQLiteEngine):
+        async with engine.transaction() as transaction:
+            yield transaction
+        return
+    if engine.current_transaction.get() is not None:  # nested: the outer one holds the lock
+        async with engine.transaction(transaction_type=TransactionType.immediate) as transaction:
+            yield transaction
+        return
+    async with _process_write_lock(engine), engine.transaction(transaction_type=TransactionType.immediate) as transaction:
+        yield transaction
+
+
+async def lock_row_for_update(table: Any, row_id: int) -> None:
+    """Inside a write transaction: make other writers of this row wait until it ends.
+
+    For check-then-insert rules (e.g. "at most 3 questions a minute per citizen") under PostgreSQL's
+    READ COMMITTED. SQLite needs nothing: its IMMEDIATE write transaction already serialises writers.
+    """
+    if table._meta.db.engine_type == "sqlite":
+        return
+    await table.select(table.id).where(table.id == row_id).lock_rows("UPDATE")
+
+
+_write_locks: dict[tuple[int, str], asyncio.Lock] = {}
+
+
+def _process_write_lock(engine: SQLiteEngine) -> asyncio.Lock:
+    key = (id(asyncio.get_running_loop()), engine.path)
+    lock = _write_locks.get(key)
+    if lock is None:
+        lock = _write_locks[key] = asyncio.Lock()
+    return lock
 
 
 def database_label(url: str) -> str:

@@ -75,6 +75,9 @@ def _serve_uvicorn(host, port, workers, app, log_level, proxies, access_log) -> 
         loop="uvloop",
         http="httptools",
         ws="websockets-sansio",
+        # Live events are small JSON sent to thousands of viewers: compressing each copy cost about half
+        # of the server's time in the live benchmark, for a few bytes saved (docs/live_sessions.md).
+        ws_per_message_deflate=False,
         lifespan="on",
         log_level=log_level,
         access_log=access_log,

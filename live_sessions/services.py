@@ -17,13 +17,14 @@ from typing import Any, Iterable, Protocol
 
 from engagement import audit
 from engagement.accounts import Staff
-from engagement.db import write_transaction
+from engagement.db import lock_row_for_update, write_transaction
 from engagement.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from engagement.i18n import N_, _
 from engagement.live import encode_event
 from engagement.masking import mask_name, mask_personal_data
 from engagement.moderation import initial_state, next_state
 from engagement.modules import votable_kinds
+from engagement.tables import Citizen
 from engagement.verification import VerifiedCitizen
 from engagement.votes import cast_vote, vote_counts
 from live_sessions import permissions
@@ -327,6 +328,7 @@ async def ask_question(citizen: VerifiedCitizen, session_id: int, content: Any, 
     await initial_state(content, premoderate=True)  # every question waits for a host
     outbox = _Outbox()
     async with write_transaction(_engine()):
+        await lock_row_for_update(Citizen, citizen.id)  # one citizen's requests count one after another
         mine = LiveQuestion.select(LiveQuestion.asked_at).where(
             (LiveQuestion.session == session_id) & (LiveQuestion.citizen == citizen.id)
         ).order_by(LiveQuestion.asked_at, ascending=False)

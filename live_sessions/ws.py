@@ -245,7 +245,8 @@ async def serve_stream(socket: WebSocket, channels: ChannelsPlugin, session_id: 
             await socket.close()
 
 
-@websocket("/ws/live-sessions/{session_id:int}", name="live-session-socket")
+# Viewers need no session: skipping the session middleware spares a send wrapper on every frame.
+@websocket("/ws/live-sessions/{session_id:int}", name="live-session-socket", opt={"skip_session": True})
 async def live_session_socket(socket: WebSocket, session_id: int, channels: NamedDependency[ChannelsPlugin],
                               after: int = 0) -> None:
     """Public events of a session: approved questions, answers, remarks, status, viewers."""

@@ -7,8 +7,19 @@ import asyncio
 import pytest
 
 from engagement.verification import issue_citizen_token
-from tests.live_sessions.factories import approve, ask, make_citizen, make_session, session_body
-from tests.support import assert_max_queries, citizen_headers, request_and_read_code, staff_headers
+from tests.live_sessions.factories import (
+    approve,
+    ask,
+    make_citizen,
+    make_session,
+    session_body,
+)
+from tests.support import (
+    assert_max_queries,
+    citizen_headers,
+    request_and_read_code,
+    staff_headers,
+)
 
 PHONE = "13912345678"
 
@@ -202,6 +213,19 @@ async def test_questions_are_rate_limited_per_citizen(client, cast):
     assert int(response.headers["retry-after"]) >= 1
     other = await token_headers(await make_citizen())
     assert (await client.post(f"/api/v1/live-sessions/{session_id}/questions", json={"content": "我也问"}, headers=other)).status_code == 201
+
+
+async def test_simultaneous_questions_of_one_citizen_respect_the_limit(client, cast):
+    session_id = await make_session(cast)
+    headers = await token_headers(await make_citizen())
+    responses = await asyncio.gather(*[
+        client.post(f"/api/v1/live-sessions/{session_id}/questions", json={"content": f"同时提问{n}"}, headers=headers)
+        for n in range(8)
+    ])
+    assert sorted(response.status_code for response in responses) == [201] * 3 + [429] * 5
+    queue = await client.get(f"/api/v1/live-sessions/{session_id}/moderation-queue",
+                             headers=await staff_headers(client, cast.host))
+    assert queue.json()["total"] == 3
 
 
 async def test_two_hosts_approving_at_once_yield_one_approval(client, cast):
