@@ -140,6 +140,10 @@ class StaffLetterController(Controller):
     async def unpublish(self, request: Request, staff: NamedDependency[Staff], tracking_number: str) -> StaffLetter:
         return staff_letter(await services.unpublish_letter(staff, tracking_number, client_address(request)))
 
+    @post("/close", status_code=HTTP_200_OK, summary="Close an answered letter the writer did not rate; 409 otherwise")
+    async def close(self, request: Request, staff: NamedDependency[Staff], tracking_number: str) -> StaffLetter:
+        return staff_letter(await services.close_letter(staff, tracking_number, client_address(request)))
+
 
 class StaffInboxController(Controller):
     path = "/api/v1/staff/letters"

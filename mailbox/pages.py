@@ -234,6 +234,28 @@ async def staff_note(request: Request, tracking_number: str) -> Response:
         staff, tracking_number, form.get("body", ""), client_address(request)))
 
 
+@post("/staff/mailbox/{tracking_number:str}/unpublish", guards=STAFF, include_in_schema=False)
+async def staff_unpublish(request: Request, tracking_number: str) -> Response:
+    return await _staff_action(request, tracking_number, lambda staff, _form: services.unpublish_letter(
+        staff, tracking_number, client_address(request)))
+
+
+@post("/staff/mailbox/{tracking_number:str}/close", guards=STAFF, include_in_schema=False)
+async def staff_close(request: Request, tracking_number: str) -> Response:
+    return await _staff_action(request, tracking_number, lambda staff, _form: services.close_letter(
+        staff, tracking_number, client_address(request)))
+
+
+@post("/staff/mailbox/reply-templates", guards=STAFF, include_in_schema=False)
+async def staff_add_reply_template(request: Request) -> Response:
+    staff = await current_staff(request)
+    form = await request.form()
+    back = str(form.get("next", ""))
+    back = back if back.startswith("/staff/mailbox") and "//" not in back else "/staff/mailbox"
+    await services.create_reply_template(staff, form.get("title"), form.get("body"), form.get("for_all") == "1")
+    return Redirect(path=back, status_code=303)
+
+
 @get("/staff/mailbox/{tracking_number:str}/publish", name="mailbox-publish", guards=STAFF, include_in_schema=False)
 async def staff_publish_page(request: Request, tracking_number: str) -> Template:
     staff = await current_staff(request)
@@ -269,7 +291,7 @@ ROUTE_HANDLERS = [
     mailbox_index, mailbox_submit, mailbox_request_code, mailbox_lookup_page, mailbox_lookup, mailbox_rate,
     mailbox_search, mailbox_digest, mailbox_letter,
     staff_inbox, staff_letter, staff_assign, staff_reply, staff_transfer, staff_note, staff_publish_page,
-    staff_publish, staff_attachment,
+    staff_publish, staff_attachment, staff_unpublish, staff_close, staff_add_reply_template,
 ]
 PUBLIC_PAGES = ["/mailbox", "/mailbox/lookup", "/mailbox/search", "/mailbox/digest",
                 "/mailbox/letters/{tracking_number:str}"]

@@ -34,6 +34,7 @@ RULES: dict[str, Callable[[Staff, int | None], bool]] = {
     "reply": _responsible,
     "transfer": _responsible,
     "publish": _view,
+    "close": _view,
 }
 
 

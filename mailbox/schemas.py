@@ -217,7 +217,7 @@ def writer_letter(letter: dict, events: list[dict]) -> WriterLetter:
         rating=letter["rating"],
         timeline=[TimelineEntry(action=event["action"], status=event["status"],
                                 department_name=event["department_name"], at=_iso(event["created_at"]))
-                  for event in events if event["action"] != "published"],
+                  for event in events],
     )
 
 

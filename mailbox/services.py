@@ -9,20 +9,8 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, datetime, time as dtime, timedelta, timezone
-from typing import Any, Iterable
-
-from engagement import audit, jobs
-import engagement.tasks  # noqa: F401 - registers engagement.deliver_sms, also where no app was built (demo, sample_paths)
-from engagement.accounts import Staff
-from engagement.crypto import constant_time_equals, keyring
-from engagement.db import write_transaction
-from engagement.errors import Conflict, Forbidden, InvalidInput, NotFound
-from engagement.i18n import N_, _
-from engagement.masking import Finding, find_personal_data, mask_personal_data
-from engagement.tables import Citizen, Department, SmsMessage, StaffUser
-from engagement.uploads import MB, store_upload
-from engagement.verification import VerifiedCitizen
+from datetime import date, datetime, timedelta, timezone
+from datetime import time as dtime
 from mailbox import permissions, search, workdays
 from mailbox.tables import (
     Category,
@@ -36,6 +24,20 @@ from mailbox.tables import (
     ReplyTemplate,
     Status,
 )
+from typing import Any, Iterable
+
+import engagement.tasks  # noqa: F401 - registers engagement.deliver_sms, also where no app was built (demo, sample_paths)
+from engagement import audit
+from engagement.accounts import Staff
+from engagement.crypto import constant_time_equals, keyring
+from engagement.db import write_transaction
+from engagement.errors import Conflict, Forbidden, InvalidInput, NotFound
+from engagement.i18n import N_, _
+from engagement.masking import Finding, find_personal_data, mask_personal_data
+from engagement.notifications import send_stored_sms, store_sms
+from engagement.tables import Citizen, Department, StaffUser
+from engagement.uploads import MB, store_upload
+from engagement.verification import VerifiedCitizen
 
 MAX_SUBJECT = 200
 MAX_BODY = 5000
@@ -70,7 +72,10 @@ ACTION_LABELS = {
     "replied": N_("Reply sent"),
     "rated": N_("Rated by the writer"),
     "published": N_("Published"),
+    "unpublished": N_("Withdrawn from publication"),
+    "closed": N_("Closed"),
 }
+WRITER_HIDDEN_ACTIONS = ("published", "unpublished")  # publication is the government's business, not the case's
 OPEN_STATUSES = (Status.received.value, Status.assigned.value)
 ANSWERED_STATUSES = (Status.replied.value, Status.closed.value)
 
@@ -218,17 +223,7 @@ async def _queue_sms_to_citizen(citizen_id: int, body: str, purpose: str) -> int
     row = await Citizen.select(Citizen.phone_encrypted).where(Citizen.id == citizen_id).first()
     if row is None:
         return None
-    message = SmsMessage(phone_encrypted=row["phone_encrypted"], body_encrypted=keyring().encrypt(body),
-                         purpose=purpose, created_at=_now().timestamp())
-    await message.save()
-    return message.id
-
-
-async def _send_queued(message_ids: Iterable[int | None]) -> None:
-    """After commit: hand the SMS rows to the core's delivery job."""
-    for message_id in message_ids:
-        if message_id is not None:
-            await jobs.enqueue("engagement.deliver_sms", message_id)
+    return await store_sms(body, purpose, phone_encrypted=row["phone_encrypted"])
 
 
 # --- citizen actions -------------------------------------------------------------------------
@@ -298,7 +293,7 @@ async def submit_letter(
               "Keep them to follow your letter.") % {"number": tracking_number, "code": query_code},
             "mailbox_receipt",
         )
-    await _send_queued([message_id])
+    await send_stored_sms([message_id])
     return Submitted(letter=await _fetch(tracking_number), query_code=query_code)
 
 
@@ -370,7 +365,7 @@ async def reply_to_letter(staff: Staff, tracking_number: str, reply: object, cli
               "on the mayor's mailbox page.") % {"number": tracking_number},
             "mailbox_reply",
         )
-    await _send_queued([message_id])
+    await send_stored_sms([message_id])
     return await _fetch(tracking_number)
 
 
@@ -456,8 +451,27 @@ async def publish_letter(staff: Staff, tracking_number: str, subject: object = N
 async def unpublish_letter(staff: Staff, tracking_number: str, client_address: str = "") -> dict[str, Any]:
     letter = await get_letter_for_staff(staff, tracking_number, "publish")
     async with write_transaction(Letter._meta.db):
-        await Letter.update({Letter.published: False}).where(Letter.id == letter["id"])
+        updated = await Letter.update({Letter.published: False}).where(
+            (Letter.id == letter["id"]) & (Letter.published == True)  # noqa: E712
+        ).returning(Letter.id)
+        if not updated:
+            raise Conflict(_("The letter is not published."))
+        await _event(letter["id"], "unpublished", letter["status"], staff, letter["department"])
         await audit.record(staff, "mailbox.unpublish", "letter", tracking_number, {}, client_address)
+    return await _fetch(tracking_number)
+
+
+async def close_letter(staff: Staff, tracking_number: str, client_address: str = "") -> dict[str, Any]:
+    """Close an answered letter that its writer did not rate (rating closes it by itself)."""
+    letter = await get_letter_for_staff(staff, tracking_number, "close")
+    async with write_transaction(Letter._meta.db):
+        updated = await Letter.update({Letter.status: Status.closed.value}).where(
+            (Letter.id == letter["id"]) & (Letter.status == Status.replied.value)
+        ).returning(Letter.id)
+        if not updated:
+            raise Conflict(_("Only an answered letter that is still open can be closed."))
+        await _event(letter["id"], "closed", Status.closed.value, staff, letter["department"])
+        await audit.record(staff, "mailbox.close", "letter", tracking_number, {}, client_address)
     return await _fetch(tracking_number)
 
 
@@ -547,7 +561,9 @@ async def writer_view(tracking_number: str, query_code: str) -> tuple[dict[str, 
     events = await LetterEvent.select(
         LetterEvent.action, LetterEvent.status, LetterEvent.created_at,
         LetterEvent.department.name.as_alias("department_name"),
-    ).where(LetterEvent.letter == letter["id"]).order_by(LetterEvent.id)
+    ).where(
+        (LetterEvent.letter == letter["id"]) & LetterEvent.action.not_in(list(WRITER_HIDDEN_ACTIONS))
+    ).order_by(LetterEvent.id)
     return letter, events
 
 
@@ -704,9 +720,6 @@ async def send_overdue_reminders(today: date | None = None) -> int:
             body = _("[Government Engagement] %(count)d letters to the mayor's mailbox are overdue. "
                      "Please answer them in the staff inbox.") % {"count": int(row["overdue"])}
             for staff_row in staff_phones:
-                message = SmsMessage(phone_encrypted=staff_row["phone_encrypted"], body_encrypted=keyring().encrypt(body),
-                                     purpose="mailbox_reminder", created_at=_now().timestamp())
-                await message.save()
-                message_ids.append(message.id)
-    await _send_queued(message_ids)
+                message_ids.append(await store_sms(body, "mailbox_reminder", phone_encrypted=staff_row["phone_encrypted"]))
+    await send_stored_sms(message_ids)
     return reminded

@@ -16,7 +16,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-CODE_PATTERN = re.compile(r"\d{6}")
+# The verification code in the code SMS only (the mailbox's receipt also holds six digits: 2026-000123).
+CODE_PATTERN = re.compile(r"(?:验证码是|verification code is )(\d{6})")
 OUTBOX_WAIT_SECONDS = 20
 
 
@@ -112,8 +113,9 @@ async def read_code(client: httpx.AsyncClient, phone: str) -> str:
         response = await client.get("/dev/sms-outbox")
         assert response.status_code == 200, response.text
         for message in response.json():
-            if message["phone"] == e164(phone):
-                return CODE_PATTERN.search(message["body"]).group()
+            found = CODE_PATTERN.search(message["body"]) if message["phone"] == e164(phone) else None
+            if found:
+                return found.group(1)
         if time.monotonic() > deadline:
             raise AssertionError(f"no SMS reached {phone} within {OUTBOX_WAIT_SECONDS}s")
         await asyncio.sleep(0.1)

@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
 import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
+
+from tests.support import CODE_PATTERN
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
@@ -35,7 +36,6 @@ LAUNCH_ARGS = [
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 DEFAULT_TIMEOUT_MS = 15_000
 VIEWPORT = {"width": 1280, "height": 900}
-CODE_PATTERN = re.compile(r"\d{6}")
 OUTBOX_WAIT_SECONDS = 20
 
 
@@ -213,8 +213,9 @@ def read_code(live_server):
             response = page.request.get(f"{live_server}/dev/sms-outbox", headers={"accept": "application/json"})
             assert response.status == 200, response.text()
             for message in response.json():  # newest first
-                if message["phone"] == e164:
-                    return CODE_PATTERN.search(message["body"]).group()
+                found = CODE_PATTERN.search(message["body"]) if message["phone"] == e164 else None
+                if found:
+                    return found.group(1)
             if time.monotonic() > deadline:
                 raise AssertionError(f"no SMS reached {e164} within {OUTBOX_WAIT_SECONDS}s")
             time.sleep(0.2)

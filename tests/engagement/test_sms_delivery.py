@@ -347,7 +347,7 @@ async def test_a_code_goes_out_through_twilio_once_and_verifies(client, twilio, 
     assert len(twilio.requests) == 1
     sent = twilio.requests[0]
     assert (sent.account, sent.to, sent.from_) == (ACCOUNT_SID, "+8613800138000", FROM_NUMBER)
-    code = CODE_PATTERN.search(sent.body).group()
+    code = CODE_PATTERN.search(sent.body).group(1)
     verified = await client.post("/api/v1/sms/verify", json={"phone": PHONE, "code": code})
     assert verified.status_code == 200, verified.text
     assert verified.json()["citizen_token"]
@@ -403,7 +403,7 @@ async def test_twilio_busy_is_retried_and_the_code_is_sent(client, twilio, face,
     assert row["status"] == "sent"
     assert row["provider_id"] == twilio.requests[1].sid
     assert (row["attempts"], row["last_error"]) == (2, "")
-    code = CODE_PATTERN.search(twilio.requests[1].body).group()
+    code = CODE_PATTERN.search(twilio.requests[1].body).group(1)
     assert (await client.post("/api/v1/sms/verify", json={"phone": PHONE, "code": code})).status_code == 200
 
 

@@ -156,6 +156,27 @@ async def test_an_unanswered_letter_cannot_be_published(client, cast):
     assert response.status_code == 409
 
 
+async def test_staff_close_an_unrated_answered_letter_and_withdraw_a_published_one(client, cast):
+    receipt = await write(client, await citizen_headers(client, PHONE))
+    number, code = receipt["tracking_number"], receipt["query_code"]
+    admin = await staff_headers(client, cast.admin)
+    assert (await client.post(f"/api/v1/letters/{number}/close", headers=admin)).status_code == 409  # not answered
+    await client.post(f"/api/v1/letters/{number}/reply", json={"reply": "已答复。"}, headers=admin)
+    closed = await client.post(f"/api/v1/letters/{number}/close", headers=admin)
+    assert closed.status_code == 200 and closed.json()["status"] == "closed"
+    assert (await client.post(f"/api/v1/letters/{number}/close", headers=admin)).status_code == 409
+    looked = (await client.get("/api/v1/letters/lookup", params={"tracking_number": number, "query_code": code})).json()
+    assert looked["status"] == "closed" and looked["timeline"][-1]["action"] == "closed"
+
+    assert (await client.post(f"/api/v1/letters/{number}/unpublish", headers=admin)).status_code == 409
+    await client.post(f"/api/v1/letters/{number}/publish", json={}, headers=admin)
+    assert (await client.get(f"/api/v1/letters/{number}")).status_code == 200
+    withdrawn = await client.post(f"/api/v1/letters/{number}/unpublish", headers=admin)
+    assert withdrawn.status_code == 200 and withdrawn.json()["published"] is False
+    assert (await client.get(f"/api/v1/letters/{number}")).status_code == 404
+    assert (await client.get("/api/v1/letters", params={"q": "电梯"})).json()["total"] == 0
+
+
 async def test_staff_actions_answer_401_403_404_and_400(client, cast):
     receipt = await write(client, await citizen_headers(client, PHONE))
     number = receipt["tracking_number"]

@@ -21,7 +21,7 @@ ACTORS = ["anonymous", "admin", "fgw_editor", "zjj_editor", "host"]
 class Case:
     allowed: frozenset  # actors that succeed; the others get 403 (401 / login redirect when anonymous)
     ok: int = 200
-    state: str = "assigned"  # assigned (to fgw) or replied
+    state: str = "assigned"  # assigned (to fgw), replied or published
     body: dict = field(default_factory=dict)
     lists: bool = False  # a list: everyone allowed gets 200, only those who may see the letter find it
 
@@ -36,7 +36,8 @@ TABLE = {
     ("POST", f"{API}/notes"): Case(STAFF_OF_FGW, ok=201, body={"body": "请核实"}),
     ("GET", f"{API}/publication"): Case(STAFF_OF_FGW, state="replied"),
     ("POST", f"{API}/publish"): Case(STAFF_OF_FGW, state="replied"),
-    ("POST", f"{API}/unpublish"): Case(STAFF_OF_FGW, state="replied"),
+    ("POST", f"{API}/unpublish"): Case(STAFF_OF_FGW, state="published"),
+    ("POST", f"{API}/close"): Case(STAFF_OF_FGW, state="replied"),
     ("GET", "/api/v1/staff/letters"): Case(STAFF_OF_FGW | {"zjj_editor"}, lists=True),
     ("GET", "/api/v1/staff/letters/{tracking_number:str}"): Case(STAFF_OF_FGW),
     ("GET", "/api/v1/staff/reply-templates"): Case(STAFF_OF_FGW | {"zjj_editor"}),
@@ -50,6 +51,10 @@ TABLE = {
     ("POST", f"{PAGE}/notes"): Case(STAFF_OF_FGW, ok=303, body={"body": "请核实"}),
     ("GET", f"{PAGE}/publish"): Case(STAFF_OF_FGW, state="replied"),
     ("POST", f"{PAGE}/publish"): Case(STAFF_OF_FGW, ok=303, state="replied"),
+    ("POST", f"{PAGE}/unpublish"): Case(STAFF_OF_FGW, ok=303, state="published"),
+    ("POST", f"{PAGE}/close"): Case(STAFF_OF_FGW, ok=303, state="replied"),
+    ("POST", "/staff/mailbox/reply-templates"): Case(STAFF_OF_FGW | {"zjj_editor"}, ok=303,
+                                                     body={"title": "通用", "body": "您好！"}),
     ("GET", f"{PAGE}/attachments/{{attachment_id:int}}"): Case(STAFF_OF_FGW),
 }
 
@@ -79,8 +84,10 @@ async def _letter(cast, state: str) -> tuple[str, int]:
     number = submitted.letter["tracking_number"]
     admin = await factories.staff(cast.admin)
     await services.assign_letter(admin, number, "fgw")
-    if state == "replied":
+    if state in ("replied", "published"):
         await services.reply_to_letter(admin, number, "已处理。")
+    if state == "published":
+        await services.publish_letter(admin, number)
     attachment = (await services.staff_letter_detail(admin, number))["attachments"][0]["id"]
     return number, attachment
 
