@@ -226,12 +226,23 @@ async def staff_console(staff: NamedDependency[Staff], session_id: int) -> Templ
     return Template("live_sessions/console.html", context=await _console_context(staff, session_id))
 
 
-async def _console_action(staff: Staff, session_id: int, action) -> Response:
+IN_PLACE_HEADER = "x-requested-with"  # the console's script sends "fetch": answer 204, or the error as JSON
+
+
+def _in_place(request: Request) -> bool:
+    return request.headers.get(IN_PLACE_HEADER) == "fetch"
+
+
+async def _console_action(staff: Staff, session_id: int, action, in_place: bool = False) -> Response:
     try:
         await action()
     except DomainError as error:
+        if in_place:
+            return Response({"detail": error.detail}, status_code=error.status_code)
         return Template("live_sessions/console.html", status_code=error.status_code,
                         context=await _console_context(staff, session_id, error=error.detail))
+    if in_place:
+        return Response(content=b"", status_code=204)
     return Redirect(path=f"/staff/live-sessions/{session_id}", status_code=303)
 
 
@@ -243,8 +254,9 @@ async def staff_status(staff: NamedDependency[Staff], session_id: int, data: Ann
 
 
 @post("/staff/live-sessions/{session_id:int}/questions/{question_id:int}", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_question(staff: NamedDependency[Staff], session_id: int, question_id: int,
+async def staff_question(request: Request, staff: NamedDependency[Staff], session_id: int, question_id: int,
                          data: Annotated[dict[str, str], FORM], channels: NamedDependency[ChannelsPlugin]) -> Response:
+    """Moderate, edit, answer or mark answered; in place (204) when the console's script asks."""
     action = data.get("action", "")
 
     async def run() -> None:
@@ -262,7 +274,7 @@ async def staff_question(staff: NamedDependency[Staff], session_id: int, questio
         else:
             raise InvalidInput(_("Unknown action."))
 
-    return await _console_action(staff, session_id, run)
+    return await _console_action(staff, session_id, run, in_place=_in_place(request))
 
 
 @post("/staff/live-sessions/{session_id:int}/remarks", guards=STAFF_ONLY, include_in_schema=False)

@@ -69,9 +69,15 @@ def test_the_host_console_shows_a_new_question_without_reloading(page, scene, ca
     question = api(page, f"/api/v1/live-sessions/{scene.live}/questions", scene.citizen, {"content": "新来的问题"}, 201)
     item = page.locator(f"#pending-{question['id']}")
     expect(item).to_contain_text("新来的问题")
-    item.get_by_role("button", name="通过", exact=True).click()  # the cloned form works too
-    page.wait_for_url(re.compile(rf"/staff/live-sessions/{scene.live}$"))
-    expect(page.locator(f"#approved-{question['id']}")).to_contain_text("新来的问题")
+    loaded_at = page.evaluate("performance.timeOrigin")
+    item.get_by_role("button", name="通过", exact=True).click()  # the cloned form works too, in place
+    approved = page.locator(f"#approved-{question['id']}")
+    expect(approved).to_contain_text("新来的问题")
+    expect(item).to_have_count(0)
+    approved.get_by_label("回答", exact=True).fill("我们会尽快答复。")
+    approved.get_by_role("button", name="发布回答").click()
+    expect(page.locator(f"#approved-{question['id']} .live-answer")).to_contain_text("我们会尽快答复。")
+    assert page.evaluate("performance.timeOrigin") == loaded_at  # moderated and answered without a reload
 
 
 def test_the_published_transcript_is_searchable(page, scene):

@@ -26,6 +26,7 @@ QUERIES = [
     ("警力", {"traffic"}),
     ("停运 老人", {"lift"}),  # every term must occur
     ("电梯 公交", set()),
+    ("的电梯故", set()),  # each two-character piece occurs in the lift letter, the four together do not
     ("100%", {"quote"}),
     ("%", {"quote"}),
     ("_", {"quote"}),

@@ -1,6 +1,9 @@
 /* The host console: new questions join the moderation queue without a reload, and questions another
  * host moderated leave it. Listens on /ws/live-sessions/{id}/moderation (the session cookie
- * authenticates; the server checks the Origin). Actions stay plain forms that work without this script.
+ * authenticates; the server checks the Origin). Forms marked data-in-place (moderation, edits, answers)
+ * are sent with fetch: the server answers 204 or {"detail"} with the error status, and the list of approved
+ * questions is re-read from a fresh render of this page, so nothing typed elsewhere on the page is lost.
+ * Without this script they stay plain forms.
  */
 (function () {
   "use strict";
@@ -66,6 +69,61 @@
     connect();
   }
 
+  function say(text) {
+    var status = document.querySelector("[data-console-status]");
+    if (status) { status.textContent = text || status.getAttribute("data-saved"); }
+  }
+
+  function refreshApproved() {
+    return fetch(location.pathname, { credentials: "same-origin", headers: { "Accept": "text/html" } })
+      .then(function (response) { return response.text(); })
+      .then(function (html) {
+        var fresh = new DOMParser().parseFromString(html, "text/html").querySelector("[data-approved]");
+        var current = document.querySelector("[data-approved]");
+        if (fresh && current) { current.innerHTML = fresh.innerHTML; }
+      });
+  }
+
+  function afterSuccess(form, action) {
+    var item = form.closest("[data-pending-id]");
+    if (item && (action === "approve" || action === "reject")) {
+      item.parentNode.removeChild(item);
+      var empty = document.querySelector("[data-queue-empty]");
+      var queue = document.querySelector("[data-queue]");
+      if (empty && queue) { empty.hidden = queue.children.length > 0; }
+    }
+    if (item && action === "edit") {
+      item.querySelector("[data-queue-content]").textContent = form.querySelector("input[name=content]").value;
+    }
+    return refreshApproved();
+  }
+
+  function submitInPlace(event) {
+    var form = event.target;
+    if (!form.hasAttribute || !form.hasAttribute("data-in-place") || !window.fetch) { return; }
+    event.preventDefault();
+    var buttons = form.querySelectorAll("button");
+    Array.prototype.forEach.call(buttons, function (button) { button.disabled = true; });
+    var body = new URLSearchParams(new FormData(form));
+    var token = form.querySelector("input[name=_csrf_token]");
+    var action = body.get("action");
+    fetch(form.getAttribute("action"), {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-Requested-With": "fetch", "X-CSRFToken": token ? token.value : "" }
+    }).then(function (response) {
+      if (response.status === 204) {
+        say("");
+        return afterSuccess(form, action);
+      }
+      return response.json().then(function (problem) { say(problem.detail || String(response.status)); });
+    }).catch(function () {
+      form.submit();  // the plain form still works
+    }).then(function () {
+      Array.prototype.forEach.call(buttons, function (button) { button.disabled = false; });
+    });
+  }
+
+  document.addEventListener("submit", submitInPlace);
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-queue]"), initQueue);
   });
