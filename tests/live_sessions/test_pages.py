@@ -99,6 +99,19 @@ async def test_the_host_console_moderates_without_javascript(client, cast):
                               data={"action": "approve"}, follow_redirects=False)
     assert again.status_code == 409 and 'role="alert"' in again.text
 
+    # The console's script sends the same forms with fetch and gets 204, or the error as JSON.
+    in_place = {**csrf(client), "X-Requested-With": "fetch"}
+    other = await ask(cast, session_id, content="第二个问题")
+    edited = await client.post(f"/staff/live-sessions/{session_id}/questions/{other}", headers=in_place,
+                               data={"action": "edit", "content": "第二个问题（已改）"})
+    assert edited.status_code == 204
+    rejected = await client.post(f"/staff/live-sessions/{session_id}/questions/{other}", headers=in_place,
+                                 data={"action": "reject"})
+    assert rejected.status_code == 204
+    late = await client.post(f"/staff/live-sessions/{session_id}/questions/{other}", headers=in_place,
+                             data={"action": "reject"})
+    assert late.status_code == 409 and late.json()["detail"]
+
 
 @pytest.mark.parametrize("rows", [5, 200])
 async def test_the_session_page_takes_a_fixed_number_of_queries(client, cast, rows):
