@@ -12,23 +12,11 @@ import csv
 import hashlib
 import io
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
-from collections.abc import Iterable
 from zoneinfo import ZoneInfo
-
-from engagement import audit, jobs, moderation, votes
-from engagement.accounts import Staff
-from engagement.crypto import keyring
-from engagement.db import write_transaction
-from engagement.errors import Conflict, InvalidInput, NotFound
-from engagement.i18n import N_, _
-from engagement.masking import mask_name, mask_personal_data
-from engagement.notifications import queue_sms
-from engagement.tables import Department
-from engagement.uploads import MB, store_upload
-from engagement.verification import VerifiedCitizen, citizen_phone
 
 from consultations import permissions
 from consultations.schemas import (
@@ -49,14 +37,25 @@ from consultations.schemas import (
 from consultations.tables import (
     Attachment,
     Consultation,
-    Decision,
     DeadlineExtension,
+    Decision,
     Opinion,
     Outcome,
     Section,
     Status,
     Topic,
 )
+from engagement import audit, jobs, moderation, votes
+from engagement.accounts import Staff
+from engagement.crypto import keyring
+from engagement.db import contains, write_transaction
+from engagement.errors import Conflict, InvalidInput, NotFound
+from engagement.i18n import N_, _
+from engagement.masking import mask_name, mask_personal_data
+from engagement.notifications import queue_sms
+from engagement.tables import Department
+from engagement.uploads import MB, store_upload
+from engagement.verification import VerifiedCitizen, citizen_phone
 
 VOTE_KIND = "consultation_opinion"
 LOCAL_TIME = ZoneInfo("Asia/Shanghai")
@@ -587,10 +586,6 @@ def _status_filter(status: str | None, at: datetime):
     return Consultation.status != Status.draft.value
 
 
-def _like(text: str) -> str:
-    return "%" + re.sub(r"([%_\\])", "", text.strip()) + "%"
-
-
 async def list_consultations(
     status: str | None = None,
     department: str | None = None,
@@ -612,7 +607,7 @@ async def list_consultations(
     if topic is not None:
         where.append(Consultation.topic == topic)
     if q and q.strip():
-        where.append(Consultation.title.ilike(_like(q)))
+        where.append(contains(Consultation.title, q))
     query = Consultation.select(*_LIST_COLUMNS)
     count_query = Consultation.count()
     for condition in where:
@@ -822,7 +817,7 @@ async def review_queue(staff: Staff, consultation_id: int, filters: QueueFilters
     if filters.section is not None:
         conditions.append(Opinion.section.number == filters.section)
     if filters.q and filters.q.strip():
-        conditions.append(Opinion.content.ilike(_like(filters.q)))
+        conditions.append(contains(Opinion.content, filters.q))
     query = Opinion.select(*_STAFF_OPINION_COLUMNS)
     count = Opinion.count()
     for condition in conditions:

@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import urlparse
 
+from piccolo.columns.combination import WhereRaw
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
@@ -149,6 +150,18 @@ async def lock_row_for_update(table: Any, row_id: int) -> None:
     if table._meta.db.engine_type == "sqlite":
         return
     await table.select(table.id).where(table.id == row_id).lock_rows("UPDATE")
+
+
+def contains(column: Any, text: str) -> WhereRaw:
+    """``column`` contains ``text`` (``%`` and ``_`` taken literally; Latin letters in either case).
+
+    ILIKE on PostgreSQL; LIKE on SQLite, which ignores ASCII case already and has no ILIKE.
+    """
+    escaped = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    meta = column._meta
+    operator = "LIKE" if meta.table._meta.db.engine_type == "sqlite" else "ILIKE"
+    name = f'"{meta.table._meta.tablename}"."{meta.db_column_name}"'
+    return WhereRaw(f"{name} {operator} {{}} ESCAPE '\\'", f"%{escaped}%")
 
 
 _write_locks: dict[tuple[int, str], asyncio.Lock] = {}

@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 from litestar import Controller, Request, get, patch, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
-from litestar.params import JSONBody, Parameter
+from litestar.params import FromPath, FromQuery, JSONBody, Parameter
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from engagement.accounts import Staff
@@ -39,80 +39,80 @@ class LiveSessionController(Controller):
         return schemas.SessionList(items=[schemas.session_read(row) for row in rows], total=total)
 
     @get("/{session_id:int}", summary="One live session")
-    async def detail(self, session_id: int) -> schemas.SessionRead:
+    async def detail(self, session_id: FromPath[int]) -> schemas.SessionRead:
         return schemas.session_read(await services.get_session(session_id))
 
     @post("/{session_id:int}/start", status_code=HTTP_200_OK, guards=STAFF_ONLY, summary="Go live")
-    async def start(self, session_id: int, staff: NamedDependency[Staff],
+    async def start(self, session_id: FromPath[int], staff: NamedDependency[Staff],
                     channels: NamedDependency[ChannelsPlugin]) -> schemas.SessionRead:
         return schemas.session_read(await services.start_session(staff, session_id, channels))
 
     @post("/{session_id:int}/end", status_code=HTTP_200_OK, guards=STAFF_ONLY, summary="End; drafts the transcript")
-    async def end(self, session_id: int, staff: NamedDependency[Staff],
+    async def end(self, session_id: FromPath[int], staff: NamedDependency[Staff],
                   channels: NamedDependency[ChannelsPlugin]) -> schemas.SessionRead:
         return schemas.session_read(await services.end_session(staff, session_id, channels))
 
     @post("/{session_id:int}/questions", status_code=HTTP_201_CREATED,
           summary="Ask a question (citizen token, or phone + code); it waits for moderation")
-    async def ask(self, session_id: int, citizen: NamedDependency[VerifiedCitizen],
+    async def ask(self, session_id: FromPath[int], citizen: NamedDependency[VerifiedCitizen],
                   data: JSONBody[schemas.QuestionCreate], channels: NamedDependency[ChannelsPlugin]) -> schemas.QuestionCreated:
         row = await services.ask_question(citizen, session_id, data.content, data.name, channels)
         return schemas.QuestionCreated(id=row["id"], status=row["state"], session_id=session_id)
 
     @get("/{session_id:int}/questions", summary="Approved questions with vote counts and answers")
-    async def questions(self, session_id: int, order: Literal["votes", "time"] = "votes", limit: Limit = 50,
+    async def questions(self, session_id: FromPath[int], order: FromQuery[Literal["votes", "time"]] = "votes", limit: Limit = 50,
                         offset: Offset = 0) -> schemas.QuestionList:
         rows, total = await services.public_questions(session_id, order, limit, offset)
         return schemas.QuestionList(items=[schemas.question_public(row) for row in rows], total=total)
 
     @get("/{session_id:int}/moderation-queue", guards=STAFF_ONLY, summary="Questions by moderation state (staff)")
-    async def queue(self, session_id: int, staff: NamedDependency[Staff],
-                    status: Literal["pending", "approved", "rejected"] = "pending", limit: Limit = 100,
+    async def queue(self, session_id: FromPath[int], staff: NamedDependency[Staff],
+                    status: FromQuery[Literal["pending", "approved", "rejected"]] = "pending", limit: Limit = 100,
                     offset: Offset = 0) -> schemas.QueueRead:
         rows, total, staff_seq = await services.moderation_queue(staff, session_id, status, limit, offset)
         return schemas.QueueRead(items=[schemas.question_staff(row) for row in rows], total=total, staff_seq=staff_seq)
 
     @post("/{session_id:int}/remarks", status_code=HTTP_201_CREATED, guards=STAFF_ONLY, summary="Post a host remark")
-    async def remark(self, session_id: int, staff: NamedDependency[Staff], data: JSONBody[schemas.RemarkRequest],
+    async def remark(self, session_id: FromPath[int], staff: NamedDependency[Staff], data: JSONBody[schemas.RemarkRequest],
                      channels: NamedDependency[ChannelsPlugin]) -> schemas.AnswerRead:
         row = await services.post_remark(staff, session_id, data.content, data.speaker, channels)
         return schemas.answer_read(row)
 
     @get("/{session_id:int}/events", summary="Recorded public events after a sequence number (catch-up)")
-    async def events(self, session_id: int, after: Annotated[int, Parameter(ge=0)] = 0) -> schemas.EventList:
+    async def events(self, session_id: FromPath[int], after: Annotated[int, Parameter(ge=0)] = 0) -> schemas.EventList:
         session = await services.get_session(session_id)
         items = await services.events_after(session_id, services.PUBLIC, after)
         return schemas.EventList(items=items, last_seq=session["public_seq"])
 
     @get("/{session_id:int}/transcript", summary="The transcript: public once published; hosts may read the draft")
-    async def transcript(self, session_id: int, request: Request) -> schemas.TranscriptRead:
+    async def transcript(self, session_id: FromPath[int], request: Request) -> schemas.TranscriptRead:
         session, entries = await services.read_transcript(session_id, await current_staff(request))
         return schemas.transcript_read(session, entries)
 
     @post("/{session_id:int}/transcript/assemble", status_code=HTTP_200_OK, guards=STAFF_ONLY,
           summary="Rebuild the draft transcript from questions, answers and remarks")
-    async def assemble(self, session_id: int, staff: NamedDependency[Staff]) -> schemas.TranscriptRead:
+    async def assemble(self, session_id: FromPath[int], staff: NamedDependency[Staff]) -> schemas.TranscriptRead:
         await services.assemble_transcript(staff, session_id)
         session, entries = await services.read_transcript(session_id, staff)
         return schemas.transcript_read(session, entries)
 
     @post("/{session_id:int}/transcript/publish", status_code=HTTP_200_OK, guards=STAFF_ONLY,
           summary="Publish the transcript")
-    async def publish(self, session_id: int, staff: NamedDependency[Staff]) -> schemas.TranscriptRead:
+    async def publish(self, session_id: FromPath[int], staff: NamedDependency[Staff]) -> schemas.TranscriptRead:
         await services.publish_transcript(staff, session_id)
         session, entries = await services.read_transcript(session_id, staff)
         return schemas.transcript_read(session, entries)
 
     @post("/{session_id:int}/transcript/comments", status_code=HTTP_201_CREATED,
           summary="Comment on a published transcript (verified citizens; moderated)")
-    async def comment(self, session_id: int, citizen: NamedDependency[VerifiedCitizen],
+    async def comment(self, session_id: FromPath[int], citizen: NamedDependency[VerifiedCitizen],
                       data: JSONBody[schemas.CommentCreate]) -> schemas.CommentStaff:
         row = await services.comment_on_transcript(citizen, session_id, data.content, data.name)
         return schemas.CommentStaff(id=row["id"], session_id=session_id, content=row["content"],
                                     name=row["display_name"], status=row["state"], created_at=services._iso(row["created_at"]))
 
     @get("/{session_id:int}/transcript/comments", summary="Approved comments on the transcript")
-    async def comments(self, session_id: int, limit: Limit = 50, offset: Offset = 0) -> schemas.CommentList:
+    async def comments(self, session_id: FromPath[int], limit: Limit = 50, offset: Offset = 0) -> schemas.CommentList:
         await services.get_session(session_id)
         rows, total = await services.public_comments(session_id, limit, offset)
         return schemas.CommentList(items=[schemas.comment_public(row) for row in rows], total=total)
@@ -123,31 +123,31 @@ class QuestionController(Controller):
     tags = ["live sessions"]
 
     @post("/{question_id:int}/moderate", status_code=HTTP_200_OK, guards=STAFF_ONLY, summary="Approve or reject")
-    async def moderate(self, question_id: int, staff: NamedDependency[Staff], data: JSONBody[schemas.ModerateRequest],
+    async def moderate(self, question_id: FromPath[int], staff: NamedDependency[Staff], data: JSONBody[schemas.ModerateRequest],
                        channels: NamedDependency[ChannelsPlugin]) -> schemas.QuestionStaff:
         row = await services.moderate_question(staff, question_id, data.action, channels)
         return schemas.question_staff(row)
 
     @post("/{question_id:int}/edit", status_code=HTTP_200_OK, guards=STAFF_ONLY,
           summary="Fix typos (the original is kept)")
-    async def edit(self, question_id: int, staff: NamedDependency[Staff], data: JSONBody[schemas.EditRequest],
+    async def edit(self, question_id: FromPath[int], staff: NamedDependency[Staff], data: JSONBody[schemas.EditRequest],
                    channels: NamedDependency[ChannelsPlugin]) -> schemas.QuestionStaff:
         return schemas.question_staff(await services.edit_question(staff, question_id, data.content, channels))
 
     @post("/{question_id:int}/answer", status_code=HTTP_201_CREATED, guards=STAFF_ONLY,
           summary="Post an answer attributed to a guest (or the host)")
-    async def answer(self, question_id: int, staff: NamedDependency[Staff], data: JSONBody[schemas.AnswerRequest],
+    async def answer(self, question_id: FromPath[int], staff: NamedDependency[Staff], data: JSONBody[schemas.AnswerRequest],
                      channels: NamedDependency[ChannelsPlugin]) -> schemas.QuestionStaff:
         row = await services.answer_question(staff, question_id, data.answer, data.speaker, channels)
         return schemas.question_staff(row)
 
     @post("/{question_id:int}/answered", status_code=HTTP_200_OK, guards=STAFF_ONLY, summary="Mark as answered")
-    async def answered(self, question_id: int, staff: NamedDependency[Staff],
+    async def answered(self, question_id: FromPath[int], staff: NamedDependency[Staff],
                        channels: NamedDependency[ChannelsPlugin]) -> schemas.QuestionStaff:
         return schemas.question_staff(await services.mark_answered(staff, question_id, channels))
 
     @post("/{question_id:int}/vote", status_code=HTTP_200_OK, summary="Vote for a question (one per phone)")
-    async def vote(self, question_id: int, citizen: NamedDependency[VerifiedCitizen],
+    async def vote(self, question_id: FromPath[int], citizen: NamedDependency[VerifiedCitizen],
                    channels: NamedDependency[ChannelsPlugin]) -> schemas.VoteResult:
         counted, count = await services.vote_for_question(citizen, question_id, channels)
         return schemas.VoteResult(vote_count=count, counted=counted)
@@ -155,14 +155,14 @@ class QuestionController(Controller):
 
 @patch("/api/v1/transcript-entries/{entry_id:int}", guards=STAFF_ONLY, tags=["live sessions"],
        summary="Edit a draft transcript entry")
-async def edit_transcript_entry(entry_id: int, staff: NamedDependency[Staff],
+async def edit_transcript_entry(entry_id: FromPath[int], staff: NamedDependency[Staff],
                                 data: JSONBody[schemas.EntryEdit]) -> schemas.TranscriptEntryRead:
     return schemas.entry_read(await services.edit_transcript_entry(staff, entry_id, data.content, data.speaker))
 
 
 @post("/api/v1/transcript-comments/{comment_id:int}/moderate", status_code=HTTP_200_OK, guards=STAFF_ONLY,
       tags=["live sessions"], summary="Approve or reject a transcript comment")
-async def moderate_transcript_comment(comment_id: int, staff: NamedDependency[Staff],
+async def moderate_transcript_comment(comment_id: FromPath[int], staff: NamedDependency[Staff],
                                       data: JSONBody[schemas.ModerateRequest]) -> schemas.CommentStaff:
     return schemas.comment_staff(await services.moderate_comment(staff, comment_id, data.action))
 

@@ -14,7 +14,7 @@ from litestar import Request, Response, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, Parameter
+from litestar.params import Body, FromPath, Parameter
 from litestar.response import Redirect, Template
 
 from engagement import verification
@@ -91,12 +91,12 @@ async def session_list(page: Annotated[int, Parameter(ge=1, le=1000)] = 1) -> Te
 
 
 @get("/live-sessions/{session_id:int}", name="live-session", include_in_schema=False)
-async def session_page(request: Request, session_id: int) -> Template:
+async def session_page(request: Request, session_id: FromPath[int]) -> Template:
     return Template("live_sessions/session.html", context=await _session_context(request, session_id))
 
 
 @get("/live-sessions/{session_id:int}/text", name="live-session-text", include_in_schema=False)
-async def session_text(request: Request, session_id: int) -> Template:
+async def session_text(request: Request, session_id: FromPath[int]) -> Template:
     """The live record without JavaScript: a page that refreshes itself."""
     context = await _session_context(request, session_id)
     context["refresh_seconds"] = TEXT_REFRESH_SECONDS if context["session"]["status"] != "ended" else None
@@ -130,7 +130,7 @@ async def _form_error(request: Request, session_id: int, error: DomainError, dat
 
 
 @post("/live-sessions/{session_id:int}/questions", include_in_schema=False)
-async def ask_submit(request: Request, session_id: int, data: Annotated[dict[str, str], FORM],
+async def ask_submit(request: Request, session_id: FromPath[int], data: Annotated[dict[str, str], FORM],
                      channels: NamedDependency[ChannelsPlugin]) -> Response:
     try:
         citizen = await _citizen(request, data)
@@ -141,7 +141,7 @@ async def ask_submit(request: Request, session_id: int, data: Annotated[dict[str
 
 
 @post("/live-sessions/{session_id:int}/questions/code", include_in_schema=False)
-async def ask_code(request: Request, session_id: int, data: Annotated[dict[str, str], FORM]) -> Template:
+async def ask_code(request: Request, session_id: FromPath[int], data: Annotated[dict[str, str], FORM]) -> Template:
     """The SMS widget's fallback without JavaScript."""
     try:
         await verification.request_code(data.get("phone", ""), client_address(request))
@@ -153,7 +153,7 @@ async def ask_code(request: Request, session_id: int, data: Annotated[dict[str, 
 
 
 @post("/live-sessions/{session_id:int}/votes/{question_id:int}", include_in_schema=False)
-async def vote_submit(request: Request, session_id: int, question_id: int, data: Annotated[dict[str, str], FORM],
+async def vote_submit(request: Request, session_id: FromPath[int], question_id: FromPath[int], data: Annotated[dict[str, str], FORM],
                       channels: NamedDependency[ChannelsPlugin]) -> Response:
     try:
         citizen = await _citizen(request, data)
@@ -164,7 +164,7 @@ async def vote_submit(request: Request, session_id: int, question_id: int, data:
 
 
 @post("/live-sessions/{session_id:int}/comments", include_in_schema=False)
-async def comment_submit(request: Request, session_id: int, data: Annotated[dict[str, str], FORM]) -> Response:
+async def comment_submit(request: Request, session_id: FromPath[int], data: Annotated[dict[str, str], FORM]) -> Response:
     try:
         citizen = await _citizen(request, data)
         await services.comment_on_transcript(citizen, session_id, data.get("content"), data.get("name"))
@@ -222,7 +222,7 @@ async def _console_context(staff: Staff, session_id: int, **extra: Any) -> dict[
 
 
 @get("/staff/live-sessions/{session_id:int}", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_console(staff: NamedDependency[Staff], session_id: int) -> Template:
+async def staff_console(staff: NamedDependency[Staff], session_id: FromPath[int]) -> Template:
     return Template("live_sessions/console.html", context=await _console_context(staff, session_id))
 
 
@@ -247,14 +247,14 @@ async def _console_action(staff: Staff, session_id: int, action, in_place: bool 
 
 
 @post("/staff/live-sessions/{session_id:int}/status", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_status(staff: NamedDependency[Staff], session_id: int, data: Annotated[dict[str, str], FORM],
+async def staff_status(staff: NamedDependency[Staff], session_id: FromPath[int], data: Annotated[dict[str, str], FORM],
                        channels: NamedDependency[ChannelsPlugin]) -> Response:
     change = services.start_session if data.get("to") == "live" else services.end_session
     return await _console_action(staff, session_id, lambda: change(staff, session_id, channels))
 
 
 @post("/staff/live-sessions/{session_id:int}/questions/{question_id:int}", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_question(request: Request, staff: NamedDependency[Staff], session_id: int, question_id: int,
+async def staff_question(request: Request, staff: NamedDependency[Staff], session_id: FromPath[int], question_id: FromPath[int],
                          data: Annotated[dict[str, str], FORM], channels: NamedDependency[ChannelsPlugin]) -> Response:
     """Moderate, edit, answer or mark answered; in place (204) when the console's script asks."""
     action = data.get("action", "")
@@ -278,14 +278,14 @@ async def staff_question(request: Request, staff: NamedDependency[Staff], sessio
 
 
 @post("/staff/live-sessions/{session_id:int}/remarks", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_remark(staff: NamedDependency[Staff], session_id: int, data: Annotated[dict[str, str], FORM],
+async def staff_remark(staff: NamedDependency[Staff], session_id: FromPath[int], data: Annotated[dict[str, str], FORM],
                        channels: NamedDependency[ChannelsPlugin]) -> Response:
     return await _console_action(staff, session_id, lambda: services.post_remark(
         staff, session_id, data.get("content"), data.get("speaker") or None, channels))
 
 
 @post("/staff/live-sessions/{session_id:int}/transcript", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_transcript(staff: NamedDependency[Staff], session_id: int,
+async def staff_transcript(staff: NamedDependency[Staff], session_id: FromPath[int],
                            data: Annotated[dict[str, str], FORM]) -> Response:
     action = data.get("action", "")
 
@@ -307,7 +307,7 @@ async def staff_transcript(staff: NamedDependency[Staff], session_id: int,
 
 
 @post("/staff/live-sessions/{session_id:int}/comments/{comment_id:int}", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_comment(staff: NamedDependency[Staff], session_id: int, comment_id: int,
+async def staff_comment(staff: NamedDependency[Staff], session_id: FromPath[int], comment_id: FromPath[int],
                         data: Annotated[dict[str, str], FORM]) -> Response:
     return await _console_action(staff, session_id,
                                  lambda: services.moderate_comment(staff, comment_id, data.get("action", "")))

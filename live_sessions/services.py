@@ -10,14 +10,13 @@ the record: a (re)connecting client catches up from ``live_event`` by sequence n
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Protocol
 
 from engagement import audit
 from engagement.accounts import Staff
-from engagement.db import lock_row_for_update, write_transaction
+from engagement.db import contains, lock_row_for_update, write_transaction
 from engagement.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from engagement.i18n import N_, _
 from engagement.live import encode_event
@@ -667,13 +666,6 @@ async def read_transcript(session_id: int, staff: Staff | None = None) -> tuple[
     return session, await transcript_entries(session_id)
 
 
-_LIKE_SPECIALS = re.compile(r"([\\%_])")
-
-
-def _like(term: str) -> str:
-    return "%" + _LIKE_SPECIALS.sub(r"\\\1", term) + "%"
-
-
 async def search_transcripts(query: str, limit: int = 20) -> list[dict[str, Any]]:
     """Published transcripts whose entries (or title) contain every keyword; substring match suits Chinese."""
     terms = [term for term in (query or "").split() if term][:5]
@@ -682,7 +674,7 @@ async def search_transcripts(query: str, limit: int = 20) -> list[dict[str, Any]
     published = LiveSession.select(LiveSession.id).where(LiveSession.transcript_state == "published")
     where = TranscriptEntry.session.is_in(published)
     for term in terms:
-        where = where & TranscriptEntry.content.ilike(_like(term))
+        where = where & contains(TranscriptEntry.content, term)
     entries = await TranscriptEntry.select(
         TranscriptEntry.session, TranscriptEntry.content, TranscriptEntry.speaker, TranscriptEntry.position
     ).where(where).order_by(TranscriptEntry.session, ascending=False).order_by(TranscriptEntry.position).limit(200)

@@ -31,6 +31,7 @@ from litestar import WebSocket, websocket
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
+from litestar.params import FromPath, FromQuery
 
 from engagement.errors import NotFound
 from engagement.live import encode_event
@@ -247,8 +248,8 @@ async def serve_stream(socket: WebSocket, channels: ChannelsPlugin, session_id: 
 
 # Viewers need no session: skipping the session middleware spares a send wrapper on every frame.
 @websocket("/ws/live-sessions/{session_id:int}", name="live-session-socket", opt={"skip_session": True})
-async def live_session_socket(socket: WebSocket, session_id: int, channels: NamedDependency[ChannelsPlugin],
-                              after: int = 0) -> None:
+async def live_session_socket(socket: WebSocket, session_id: FromPath[int], channels: NamedDependency[ChannelsPlugin],
+                              after: FromQuery[int] = 0) -> None:
     """Public events of a session: approved questions, answers, remarks, status, viewers."""
     if not allowed_origin(socket, require=False):
         await socket.close(code=CLOSE_FORBIDDEN_ORIGIN)
@@ -257,8 +258,8 @@ async def live_session_socket(socket: WebSocket, session_id: int, channels: Name
 
 
 @websocket("/ws/live-sessions/{session_id:int}/moderation", name="live-session-moderation-socket")
-async def moderation_socket(socket: WebSocket, session_id: int, channels: NamedDependency[ChannelsPlugin],
-                            after: int = 0) -> None:
+async def moderation_socket(socket: WebSocket, session_id: FromPath[int], channels: NamedDependency[ChannelsPlugin],
+                            after: FromQuery[int] = 0) -> None:
     """Moderators' events (new and moderated questions), for hosts logged in on the website or by bearer token."""
     # With the session cookie, only our own pages may connect (cross-site websocket hijacking).
     if not allowed_origin(socket, require=bearer_token(socket) is None):

@@ -2,14 +2,6 @@
 
 from __future__ import annotations
 
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
-from litestar.params import FromQuery, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-
-from engagement.accounts import Staff
-from engagement.verification import VerifiedCitizen
-from engagement.web import client_address, staff_guard
 from mailbox import services
 from mailbox.permissions import STAFF_ROLES
 from mailbox.schemas import (
@@ -37,6 +29,15 @@ from mailbox.schemas import (
     staff_letter,
     writer_letter,
 )
+
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from engagement.accounts import Staff
+from engagement.verification import VerifiedCitizen
+from engagement.web import client_address, staff_guard
 
 STAFF = [staff_guard(*STAFF_ROLES)]
 
@@ -82,11 +83,11 @@ class PublicLetterController(Controller):
         return writer_letter(letter, events)
 
     @get("/{tracking_number:str}", summary="One published letter")
-    async def published(self, tracking_number: str) -> PublicLetter:
+    async def published(self, tracking_number: FromPath[str]) -> PublicLetter:
         return public_letter(await services.get_published_letter(tracking_number))
 
     @post("/{tracking_number:str}/rating", status_code=HTTP_200_OK, summary="Rate the reply, once (1-5)")
-    async def rate(self, tracking_number: str, data: JSONBody[RatingRequest]) -> WriterLetter:
+    async def rate(self, tracking_number: FromPath[str], data: JSONBody[RatingRequest]) -> WriterLetter:
         await services.rate_letter(tracking_number, data.query_code, data.rating, data.comment)
         letter, events = await services.writer_view(tracking_number, data.query_code)
         return writer_letter(letter, events)
@@ -100,48 +101,48 @@ class StaffLetterController(Controller):
     guards = STAFF
 
     @post("/assign", status_code=HTTP_200_OK, summary="Route the letter to a department (mayor's office)")
-    async def assign(self, request: Request, staff: NamedDependency[Staff], tracking_number: str,
+    async def assign(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                      data: JSONBody[AssignRequest]) -> StaffLetter:
         return staff_letter(await services.assign_letter(staff, tracking_number, data.department, data.note,
                                                          client_address(request)))
 
     @post("/reply", status_code=HTTP_200_OK, summary="Answer the letter (the responsible department)")
-    async def reply(self, request: Request, staff: NamedDependency[Staff], tracking_number: str,
+    async def reply(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                     data: JSONBody[ReplyRequest]) -> StaffLetter:
         return staff_letter(await services.reply_to_letter(staff, tracking_number, data.reply, client_address(request)))
 
     @post("/transfer", status_code=HTTP_200_OK, summary="Return the letter to the mayor's office with a reason")
-    async def transfer(self, request: Request, staff: NamedDependency[Staff], tracking_number: str,
+    async def transfer(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                        data: JSONBody[TransferRequest]) -> StaffLetter:
         return staff_letter(await services.transfer_letter(staff, tracking_number, data.reason,
                                                            client_address(request)))
 
     @post("/notes", status_code=HTTP_201_CREATED, summary="Add an internal note")
-    async def note(self, request: Request, staff: NamedDependency[Staff], tracking_number: str,
+    async def note(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                    data: JSONBody[NoteRequest]) -> NoteRead:
         note = await services.add_note(staff, tracking_number, data.body, client_address(request))
         return NoteRead(id=note["id"], body=note["body"], author_name=note["author_name"],
                         created_at=note["created_at"].isoformat())
 
     @get("/publication", summary="The masked public version proposed for review")
-    async def publication(self, staff: NamedDependency[Staff], tracking_number: str) -> PublicDraftRead:
+    async def publication(self, staff: NamedDependency[Staff], tracking_number: FromPath[str]) -> PublicDraftRead:
         _letter, draft = await services.prepare_publication(staff, tracking_number)
         return PublicDraftRead(subject=draft.subject, body=draft.body, reply=draft.reply,
                                findings={part: [f.kind for f in found] for part, found in draft.findings.items()})
 
     @post("/publish", status_code=HTTP_200_OK, summary="Publish the (edited) masked version; 409 without consent")
-    async def publish(self, request: Request, staff: NamedDependency[Staff], tracking_number: str,
-                      data: JSONBody[PublishRequest] | None = None) -> StaffLetter:
+    async def publish(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
+                      data: JSONBody[PublishRequest | None] = None) -> StaffLetter:
         data = data or PublishRequest()
         return staff_letter(await services.publish_letter(staff, tracking_number, data.subject, data.body, data.reply,
                                                           client_address(request)))
 
     @post("/unpublish", status_code=HTTP_200_OK, summary="Withdraw the letter from publication")
-    async def unpublish(self, request: Request, staff: NamedDependency[Staff], tracking_number: str) -> StaffLetter:
+    async def unpublish(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str]) -> StaffLetter:
         return staff_letter(await services.unpublish_letter(staff, tracking_number, client_address(request)))
 
     @post("/close", status_code=HTTP_200_OK, summary="Close an answered letter the writer did not rate; 409 otherwise")
-    async def close(self, request: Request, staff: NamedDependency[Staff], tracking_number: str) -> StaffLetter:
+    async def close(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str]) -> StaffLetter:
         return staff_letter(await services.close_letter(staff, tracking_number, client_address(request)))
 
 
@@ -159,7 +160,7 @@ class StaffInboxController(Controller):
                                page_size=found.page_size)
 
     @get("/{tracking_number:str}", summary="One letter with the writer's phone, for the responsible staff")
-    async def detail(self, staff: NamedDependency[Staff], tracking_number: str) -> StaffLetter:
+    async def detail(self, staff: NamedDependency[Staff], tracking_number: FromPath[str]) -> StaffLetter:
         letter = await services.staff_letter_detail(staff, tracking_number)
         return staff_letter(letter, phone=letter["phone"])
 

@@ -7,20 +7,25 @@ are shown next to the form with the typed values kept.
 from __future__ import annotations
 
 from datetime import timedelta
+from mailbox import permissions, services, workdays
+from mailbox.permissions import STAFF_ROLES
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import File, Redirect, Template
 
 from engagement.accounts import Staff
 from engagement.errors import DomainError, NotAuthenticated
 from engagement.i18n import _
 from engagement.uploads import upload_path
-from engagement.verification import VerifiedCitizen, citizen_from_token, request_code, verify_code
+from engagement.verification import (
+    VerifiedCitizen,
+    citizen_from_token,
+    request_code,
+    verify_code,
+)
 from engagement.web import client_address, current_staff, staff_guard
-from mailbox import permissions, services, workdays
-from mailbox.permissions import STAFF_ROLES
 
 STAFF = [staff_guard(*STAFF_ROLES)]
 FORM_FIELDS = ("department", "category", "subject", "body", "name", "phone")
@@ -164,7 +169,7 @@ async def mailbox_digest(month: FromQuery[str | None] = None, page: FromQuery[in
 
 
 @get("/mailbox/letters/{tracking_number:str}", name="mailbox-letter", include_in_schema=False)
-async def mailbox_letter(tracking_number: str) -> Template:
+async def mailbox_letter(tracking_number: FromPath[str]) -> Template:
     return Template("mailbox/letter.html", context={**_choices(),
                                                     "letter": await services.get_published_letter(tracking_number)})
 
@@ -192,7 +197,7 @@ async def _detail_context(staff: Staff, tracking_number: str, **extra: Any) -> d
 
 
 @get("/staff/mailbox/{tracking_number:str}", name="mailbox-staff-letter", guards=STAFF, include_in_schema=False)
-async def staff_letter(request: Request, tracking_number: str) -> Template:
+async def staff_letter(request: Request, tracking_number: FromPath[str]) -> Template:
     staff = await current_staff(request)
     return Template("mailbox/staff_letter.html", context=await _detail_context(staff, tracking_number))
 
@@ -211,37 +216,37 @@ async def _staff_action(request: Request, tracking_number: str, action) -> Respo
 
 
 @post("/staff/mailbox/{tracking_number:str}/assign", guards=STAFF, include_in_schema=False)
-async def staff_assign(request: Request, tracking_number: str) -> Response:
+async def staff_assign(request: Request, tracking_number: FromPath[str]) -> Response:
     return await _staff_action(request, tracking_number, lambda staff, form: services.assign_letter(
         staff, tracking_number, form.get("department", ""), form.get("note", ""), client_address(request)))
 
 
 @post("/staff/mailbox/{tracking_number:str}/reply", guards=STAFF, include_in_schema=False)
-async def staff_reply(request: Request, tracking_number: str) -> Response:
+async def staff_reply(request: Request, tracking_number: FromPath[str]) -> Response:
     return await _staff_action(request, tracking_number, lambda staff, form: services.reply_to_letter(
         staff, tracking_number, form.get("reply", ""), client_address(request)))
 
 
 @post("/staff/mailbox/{tracking_number:str}/transfer", guards=STAFF, include_in_schema=False)
-async def staff_transfer(request: Request, tracking_number: str) -> Response:
+async def staff_transfer(request: Request, tracking_number: FromPath[str]) -> Response:
     return await _staff_action(request, tracking_number, lambda staff, form: services.transfer_letter(
         staff, tracking_number, form.get("reason", ""), client_address(request)))
 
 
 @post("/staff/mailbox/{tracking_number:str}/notes", guards=STAFF, include_in_schema=False)
-async def staff_note(request: Request, tracking_number: str) -> Response:
+async def staff_note(request: Request, tracking_number: FromPath[str]) -> Response:
     return await _staff_action(request, tracking_number, lambda staff, form: services.add_note(
         staff, tracking_number, form.get("body", ""), client_address(request)))
 
 
 @post("/staff/mailbox/{tracking_number:str}/unpublish", guards=STAFF, include_in_schema=False)
-async def staff_unpublish(request: Request, tracking_number: str) -> Response:
+async def staff_unpublish(request: Request, tracking_number: FromPath[str]) -> Response:
     return await _staff_action(request, tracking_number, lambda staff, _form: services.unpublish_letter(
         staff, tracking_number, client_address(request)))
 
 
 @post("/staff/mailbox/{tracking_number:str}/close", guards=STAFF, include_in_schema=False)
-async def staff_close(request: Request, tracking_number: str) -> Response:
+async def staff_close(request: Request, tracking_number: FromPath[str]) -> Response:
     return await _staff_action(request, tracking_number, lambda staff, _form: services.close_letter(
         staff, tracking_number, client_address(request)))
 
@@ -257,14 +262,14 @@ async def staff_add_reply_template(request: Request) -> Response:
 
 
 @get("/staff/mailbox/{tracking_number:str}/publish", name="mailbox-publish", guards=STAFF, include_in_schema=False)
-async def staff_publish_page(request: Request, tracking_number: str) -> Template:
+async def staff_publish_page(request: Request, tracking_number: FromPath[str]) -> Template:
     staff = await current_staff(request)
     letter, draft = await services.prepare_publication(staff, tracking_number)
     return Template("mailbox/staff_publish.html", context={**_choices(), "letter": letter, "draft": draft})
 
 
 @post("/staff/mailbox/{tracking_number:str}/publish", guards=STAFF, include_in_schema=False)
-async def staff_publish(request: Request, tracking_number: str) -> Response:
+async def staff_publish(request: Request, tracking_number: FromPath[str]) -> Response:
     staff = await current_staff(request)
     form = await request.form()
     try:
@@ -280,7 +285,7 @@ async def staff_publish(request: Request, tracking_number: str) -> Response:
 
 
 @get("/staff/mailbox/{tracking_number:str}/attachments/{attachment_id:int}", guards=STAFF, include_in_schema=False)
-async def staff_attachment(request: Request, tracking_number: str, attachment_id: int) -> File:
+async def staff_attachment(request: Request, tracking_number: FromPath[str], attachment_id: FromPath[int]) -> File:
     staff = await current_staff(request)
     row = await services.attachment_for_staff(staff, tracking_number, attachment_id)
     return File(path=upload_path(row["key"]), filename=row["original_name"], media_type=row["content_type"],

@@ -30,7 +30,7 @@ import engagement.tasks  # noqa: F401 - registers engagement.deliver_sms, also w
 from engagement import audit
 from engagement.accounts import Staff
 from engagement.crypto import constant_time_equals, keyring
-from engagement.db import write_transaction
+from engagement.db import contains, write_transaction
 from engagement.errors import Conflict, Forbidden, InvalidInput, NotFound
 from engagement.i18n import N_, _
 from engagement.masking import Finding, find_personal_data, mask_personal_data
@@ -586,8 +586,7 @@ async def inbox(staff: Staff, status: str | None = None, category: str | None = 
     if department:
         where.append(Letter.department.slug == department)
     for term in search.terms_of(q):
-        pattern = "%" + term.replace("%", "").replace("_", "") + "%"
-        where.append(Letter.subject.ilike(pattern) | Letter.body.ilike(pattern) | (Letter.tracking_number == term))
+        where.append(contains(Letter.subject, term) | contains(Letter.body, term) | (Letter.tracking_number == term))
     query = Letter.select(*letter_columns())
     count = Letter.count()
     if where:

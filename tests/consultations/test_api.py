@@ -276,6 +276,7 @@ async def test_review_queue_filters(client, headers, make_consultation):
     assert await ids("decision=adopted") == [b["id"]]
     assert await ids("decision=pending") == [a["id"]]
     assert await ids("q=停车") == [a["id"]]
+    assert await ids("q=%25") == []
     assert await ids("") == [a["id"], b["id"]]
     bad_section = await submit(client, consultation["id"], phone="13700137000", content="第九部分的意见如下。", section=9)
     assert bad_section.status_code == 400
@@ -392,6 +393,7 @@ async def test_list_filters_and_search(client, headers, make_consultation):
     assert await ids("") == [b["id"], a["id"]]
     assert await ids("department=zjj") == [b["id"]]
     assert await ids("q=交通") == [a["id"]]
+    assert await ids("q=%25") == [] and await ids("q=_") == []  # taken literally, not as LIKE wildcards
     assert await ids(f"topic={tid}") == [b["id"], a["id"]]
     assert await ids("status=open") == [b["id"], a["id"]]
     assert (await client.get("/api/v1/consultations?status=nope")).status_code == 400
