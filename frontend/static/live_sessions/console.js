@@ -115,9 +115,12 @@
         say("");
         return afterSuccess(form, action);
       }
-      return response.json().then(function (problem) { say(problem.detail || String(response.status)); });
+      return response.json().catch(function () { return {}; })
+        .then(function (problem) { say(problem.detail || String(response.status)); });
+    }, function () {
+      form.submit();  // the request never reached the server: the plain form still works
     }).catch(function () {
-      form.submit();  // the plain form still works
+      location.reload();  // done, but the page could not be refreshed in place
     }).then(function () {
       Array.prototype.forEach.call(buttons, function (button) { button.disabled = false; });
     });
