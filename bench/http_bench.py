@@ -227,7 +227,7 @@ def run_wrk(url: str, duration: float, concurrency: int) -> dict:
     scale = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
     def latency(pct: str) -> float:
-        value, unit = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.M).groups()
+        value, unit = re.search(rf"^\s*{pct}%\s+([\d.]+)(us|ms|s)\s*$", text, re.MULTILINE).groups()
         return float(value) * scale[unit]
 
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", text)
@@ -251,14 +251,14 @@ async def _connection(host: str, port: int, request: bytes, warm: float, end: fl
             writer.write(request % (n >> 16 & 255, n >> 8 & 255, n & 255))
             head = await reader.readuntil(b"\r\n\r\n")
             status = int(head[9:12])
-            length = re.search(rb"\r\ncontent-length:\s*(\d+)", head, re.I)
+            length = re.search(rb"\r\ncontent-length:\s*(\d+)", head, re.IGNORECASE)
             if length is None:  # chunked or close-delimited: not expected from Litestar
                 raise RuntimeError(f"response without content-length: {head[:200]!r}")
             await reader.readexactly(int(length.group(1)))
             if started >= warm:
                 out["latencies"].append(time.perf_counter() - started)
                 out["errors"] += status != 200
-            if re.search(rb"\r\nconnection:\s*close", head, re.I):
+            if re.search(rb"\r\nconnection:\s*close", head, re.IGNORECASE):
                 writer.close()
                 reader, writer = await asyncio.open_connection(host, port)
     finally:

@@ -57,7 +57,7 @@ def migrate(env: dict) -> None:
 
 async def load_letters(count: int) -> None:
     """Runs in a child process whose environment names the bench database."""
-    from datetime import date, datetime, timedelta, timezone
+    from datetime import UTC, date, datetime, timedelta
 
     from engagement.tables import Citizen, Department
     from mailbox.search import bigrams
@@ -68,7 +68,7 @@ async def load_letters(count: int) -> None:
     departments = [row["id"] for row in await Department.select(Department.id)]
     citizen = Citizen(phone_hash="bench", phone_encrypted="", created_at=0.0, last_verified_at=0.0)
     await citizen.save()
-    start = datetime(2026, 1, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 1, 1, tzinfo=UTC)
     batch: list[Letter] = []
     for index in range(count):
         topic, text = TOPICS[rng.randrange(len(TOPICS))]

@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from http_bench import DEFAULT_SERVER, app_environment, prepare_app, start_app, start_bare  # noqa: E402
+from http_bench import DEFAULT_SERVER, app_environment, prepare_app, start_app, start_bare
 
 CITIZENS = 20
 

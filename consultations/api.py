@@ -17,11 +17,6 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from engagement.accounts import Staff
-from engagement.uploads import upload_path
-from engagement.verification import VerifiedCitizen
-from engagement.web import client_address, staff_guard
-
 from consultations import services
 from consultations.permissions import STAFF_ROLES
 from consultations.schemas import (
@@ -49,6 +44,10 @@ from consultations.schemas import (
     TopicList,
     TopicRead,
 )
+from engagement.accounts import Staff
+from engagement.uploads import upload_path
+from engagement.verification import VerifiedCitizen
+from engagement.web import client_address, staff_guard
 
 StatusFilter = Literal["open", "closed", "concluded"]
 

@@ -7,16 +7,15 @@ dates read like history.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from consultations import services
+from consultations.tables import Consultation
 from engagement.accounts import Staff
 from engagement.modules import load_task_modules
 from engagement.tables import Department, StaffUser
 from engagement.verification import VerifiedCitizen, citizen_for_phone
-
-from consultations import services
-from consultations.tables import Consultation
 
 TOPICS = [
     ("“十五五”系列规划", "全市国民经济和社会发展第十五个五年规划及重点专项规划，公开听取市民意见。"),
@@ -90,7 +89,7 @@ async def demo_citizen(phone: str) -> VerifiedCitizen:
 async def _make(admin: Staff, editors: dict[str, Staff], topics: list[int], spec, citizens, index: int) -> int:
     department, topic, title, summary, sections, state = spec
     editor = editors.get(department, admin)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     cid = await services.create_consultation(
         editor, title=title, department=department, summary=summary, body="为广泛听取社会各界意见，现予以公布。",
         closes_at=now + timedelta(days=20 + index), topic=topics[topic] if topic is not None else None,

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from consultations import api, pages
 from engagement.i18n import N_
 from engagement.modules import Manifest, NavItem, ScheduledJob
-
-from consultations import api, pages
 
 
 async def demo() -> None:

@@ -16,16 +16,15 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
+from consultations import permissions, services
+from consultations.api import export_response
+from consultations.permissions import STAFF_ROLES
 from engagement import verification
 from engagement.accounts import Staff
 from engagement.errors import DomainError, InvalidInput, NotAuthenticated
 from engagement.i18n import _
 from engagement.tables import Department
 from engagement.web import client_address, staff_guard
-
-from consultations import permissions, services
-from consultations.api import export_response
-from consultations.permissions import STAFF_ROLES
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)

@@ -140,7 +140,7 @@ class ConsultationRead(msgspec.Struct):
 class OutcomeGroup(msgspec.Struct):
     section: int | None
     heading: str
-    opinions: list["OpinionPublic"]
+    opinions: list[OpinionPublic]
 
 
 class OutcomeRead(msgspec.Struct):

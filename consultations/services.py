@@ -14,7 +14,7 @@ import io
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -80,7 +80,7 @@ REPLY_TEMPLATES = {
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def aware(value: datetime | None) -> datetime | None:
@@ -89,7 +89,7 @@ def aware(value: datetime | None) -> datetime | None:
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=LOCAL_TIME)
-    return value.astimezone(timezone.utc)
+    return value.astimezone(UTC)
 
 
 # ---------- loaders (the only way staff handlers get an object) ----------
@@ -403,7 +403,7 @@ async def submit_opinion(
         if found is None:
             raise InvalidInput(_("The draft has no such section."))
         section_id = found["id"]
-    state = await moderation.initial_state(" ".join((content, name, organization)))
+    state = await moderation.initial_state(f"{content} {name} {organization}")
     digest = hashlib.sha256(_normalise_text(content).encode()).hexdigest()
     inserted = await Opinion.insert(Opinion(
         consultation=consultation_id, section=section_id, content=content, name=name, organization=organization,
@@ -554,15 +554,15 @@ def _consultation_read(row: dict[str, Any], counts: dict[str, int], at: datetime
     partial = counts.get("partially_adopted", 0)
     not_adopted = counts.get("not_adopted", 0)
     decided = adopted + partial + not_adopted
-    return dict(
-        id=row["id"], title=row["title"], summary=row["summary"], status=effective_status(row, at),
-        accepting_opinions=accepting_opinions(row, at),
-        department=DepartmentRef(slug=row["department_slug"], name=row["department_name"]), topic=row["topic"],
-        opens_at=aware(row["opens_at"]), closes_at=aware(row["closes_at"]), published_at=aware(row["published_at"]),
-        opinion_count=sum(counts.values()), adopted_count=adopted + partial, partially_adopted_count=partial,
-        not_adopted_count=not_adopted, adoption_rate=round((adopted + partial) / decided, 4) if decided else 0.0,
-        view_count=row["view_count"],
-    )
+    return {
+        "id": row["id"], "title": row["title"], "summary": row["summary"], "status": effective_status(row, at),
+        "accepting_opinions": accepting_opinions(row, at),
+        "department": DepartmentRef(slug=row["department_slug"], name=row["department_name"]), "topic": row["topic"],
+        "opens_at": aware(row["opens_at"]), "closes_at": aware(row["closes_at"]), "published_at": aware(row["published_at"]),
+        "opinion_count": sum(counts.values()), "adopted_count": adopted + partial, "partially_adopted_count": partial,
+        "not_adopted_count": not_adopted, "adoption_rate": round((adopted + partial) / decided, 4) if decided else 0.0,
+        "view_count": row["view_count"],
+    }
 
 
 _LIST_COLUMNS = (

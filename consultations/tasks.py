@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import logging
 
-from engagement.jobs import job
-
 from consultations import services
+from engagement.jobs import job
 
 log = logging.getLogger("consultations")
 

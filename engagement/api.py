@@ -10,7 +10,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 from engagement import accounts, audit, verification
 from engagement.accounts import Staff
 from engagement.phones import mask_e164
-from engagement.verification import VerifiedCitizen
 from engagement.schemas import (
     CitizenRead,
     CitizenToken,
@@ -26,6 +25,7 @@ from engagement.schemas import (
     VerifyRequest,
 )
 from engagement.tables import Department
+from engagement.verification import VerifiedCitizen
 from engagement.web import bearer_token, client_address, staff_guard
 
 VERSION = "0.1.0"

@@ -7,7 +7,7 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Callable
+from collections.abc import Callable
 
 from engagement.errors import DomainError
 from engagement.settings import SettingsError, get_settings

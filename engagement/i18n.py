@@ -9,7 +9,7 @@ from __future__ import annotations
 import gettext as gettext_module
 import io
 from contextvars import ContextVar
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
@@ -42,7 +42,7 @@ def _compile(po_path: Path, language: str) -> gettext_module.GNUTranslations:
     return gettext_module.GNUTranslations(buffer)
 
 
-@lru_cache(maxsize=None)
+@cache
 def catalogue(language: str) -> gettext_module.NullTranslations:
     """The core catalogue (messages.po) with each module's own catalogue (<module>.po) as fallbacks.
 
@@ -69,5 +69,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 _ = gettext
 
 
-def N_(message: str) -> str:  # noqa: N802 - the gettext name for "mark now, translate when shown"
+# N_ is gettext's customary name for "mark now, translate when shown".
+def N_(message: str) -> str:
     return message

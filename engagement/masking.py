@@ -16,8 +16,8 @@ Digits and punctuation typed in full width (１３９…, （０１０）) are r
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import Callable, Iterable, Iterator
 
 MASK = "*"
 
@@ -81,7 +81,7 @@ _DAYS_IN_MONTH = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 # First two digits of mainland provinces (11 Beijing .. 65 Xinjiang), Taiwan,
 # Hong Kong and Macau; used only for 15-digit numbers, which have no check digit.
 _PROVINCE_CODES = frozenset(
-    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()
+    "11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 61 62 63 64 65 71 81 82".split()  # noqa: SIM905
 )
 
 

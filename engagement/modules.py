@@ -7,9 +7,10 @@ from piccolo_conf and loads ``<module>.manifest.MANIFEST`` for each.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any
 
 
 @dataclass(frozen=True)

@@ -29,7 +29,7 @@ def parse_mobile(raw: object) -> str:
 
 def mask_e164(e164: str) -> str:
     """+8613800138000 -> 138****8000 (mainland) or +44****0123 elsewhere."""
-    national = e164[3:] if e164.startswith("+86") else e164
+    national = e164.removeprefix("+86")
     if len(national) < 8:
         return "*" * len(national)
     return f"{national[:3]}****{national[-4:]}"

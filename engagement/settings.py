@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 VAR_DIR = PROJECT_ROOT / "var"
@@ -81,7 +81,7 @@ class Settings:
     twilio_from_number: str = ""
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         mode = env.get("ENGAGEMENT_ENV", "development").strip() or "development"
         redis_url = env.get("ENGAGEMENT_REDIS_URL", "").strip() or None

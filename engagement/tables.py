@@ -6,11 +6,11 @@ from enum import Enum
 
 from piccolo.columns import (
     JSON,
-    OnDelete,
     Boolean,
     DoublePrecision,
     ForeignKey,
     Integer,
+    OnDelete,
     Secret,
     Text,
     Timestamptz,

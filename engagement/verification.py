@@ -13,8 +13,8 @@ import time
 from dataclasses import dataclass
 
 from engagement import jobs
-from engagement.db import write_transaction
 from engagement.crypto import InvalidToken, constant_time_equals, keyring
+from engagement.db import write_transaction
 from engagement.errors import InvalidInput, NotAuthenticated, TooManyRequests
 from engagement.i18n import _
 from engagement.phones import parse_mobile

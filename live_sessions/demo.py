@@ -6,7 +6,7 @@ gives the accessibility tests a real page for every public route with an id.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from engagement.accounts import Staff, issue_token, staff_for_token
@@ -33,7 +33,7 @@ async def _citizen(number: str) -> VerifiedCitizen:
 
 
 async def create_sessions(host: Staff) -> dict[str, int]:
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     citizens = [await _citizen(f"+86139000000{n:02d}") for n in range(1, 6)]
 
     announced = await services.create_session(

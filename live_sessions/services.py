@@ -10,9 +10,10 @@ the record: a (re)connecting client catches up from ``live_event`` by sequence n
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable, Protocol
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol
 
 from engagement import audit
 from engagement.accounts import Staff
@@ -76,7 +77,7 @@ def epoch_of(session: dict[str, Any]) -> int:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _engine():
@@ -351,7 +352,7 @@ async def ask_question(citizen: VerifiedCitizen, session_id: int, content: Any, 
 
 
 def _aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 async def moderate_question(staff: Staff | None, question_id: int, action: str,

@@ -230,7 +230,7 @@ async def serve_stream(socket: WebSocket, channels: ChannelsPlugin, session_id: 
                     await socket.close(code=error.code)
             elif error is not None and not isinstance(error, (WebSocketDisconnect, asyncio.TimeoutError, OSError)):
                 log.warning("live socket %s ended: %r", channel, error)
-    except (WebSocketDisconnect, asyncio.TimeoutError, OSError):
+    except (TimeoutError, WebSocketDisconnect, OSError):
         pass
     finally:
         for task in tasks:

@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+from litestar import Controller, Request, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
+
+from engagement.accounts import Staff
+from engagement.verification import VerifiedCitizen
+from engagement.web import client_address, staff_guard
 from mailbox import services
 from mailbox.permissions import STAFF_ROLES
 from mailbox.schemas import (
@@ -29,15 +37,6 @@ from mailbox.schemas import (
     staff_letter,
     writer_letter,
 )
-
-from litestar import Controller, Request, get, post
-from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery, JSONBody
-from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
-
-from engagement.accounts import Staff
-from engagement.verification import VerifiedCitizen
-from engagement.web import client_address, staff_guard
 
 STAFF = [staff_guard(*STAFF_ROLES)]
 

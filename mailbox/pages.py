@@ -7,8 +7,6 @@ are shown next to the form with the typed values kept.
 from __future__ import annotations
 
 from datetime import timedelta
-from mailbox import permissions, services, workdays
-from mailbox.permissions import STAFF_ROLES
 from typing import Any
 
 from litestar import Request, Response, get, post
@@ -26,6 +24,8 @@ from engagement.verification import (
     verify_code,
 )
 from engagement.web import client_address, current_staff, staff_guard
+from mailbox import permissions, services, workdays
+from mailbox.permissions import STAFF_ROLES
 
 STAFF = [staff_guard(*STAFF_ROLES)]
 FORM_FIELDS = ("department", "category", "subject", "body", "name", "phone")

@@ -7,7 +7,7 @@ the letters routed to it. Used by the services' loader and by the templates (to 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from engagement.accounts import Staff
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import msgspec
 
+from mailbox.tables import ANSWERED_STATUSES
 from mailbox.workdays import local_date
 
 Text200 = Annotated[str, msgspec.Meta(max_length=200)]
@@ -203,7 +204,7 @@ def public_letter(row: dict) -> PublicLetter:
 
 
 def writer_letter(letter: dict, events: list[dict]) -> WriterLetter:
-    answered = letter["status"] in ("replied", "closed")
+    answered = letter["status"] in ANSWERED_STATUSES
     return WriterLetter(
         tracking_number=letter["tracking_number"],
         category=letter["category"],

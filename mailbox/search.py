@@ -100,7 +100,7 @@ def suggestion_terms(subject: str, limit: int = 8) -> list[str]:
             if len(word) >= 2:
                 pieces.append(word)
             continue
-        pieces.extend(word[index : index + TRIGRAM] for index in range(0, len(word) - TRIGRAM + 1))
+        pieces.extend(word[index : index + TRIGRAM] for index in range(len(word) - TRIGRAM + 1))
     unique = list(dict.fromkeys(pieces))
     # Spread the picks over the whole subject rather than its first few characters.
     step = max(1, len(unique) // limit)

@@ -8,23 +8,11 @@ raises an ``engagement.errors`` error. ``api.py`` and ``pages.py`` both call the
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from datetime import time as dtime
-from mailbox import permissions, search, workdays
-from mailbox.tables import (
-    Category,
-    Letter,
-    LetterAttachment,
-    LetterCounter,
-    LetterEvent,
-    LetterNote,
-    LetterReply,
-    OverdueReminder,
-    ReplyTemplate,
-    Status,
-)
-from typing import Any, Iterable
+from typing import Any
 
 import engagement.tasks  # noqa: F401 - registers engagement.deliver_sms, also where no app was built (demo, sample_paths)
 from engagement import audit
@@ -38,6 +26,21 @@ from engagement.notifications import send_stored_sms, store_sms
 from engagement.tables import Citizen, Department, StaffUser
 from engagement.uploads import MB, store_upload
 from engagement.verification import VerifiedCitizen
+from mailbox import permissions, search, workdays
+from mailbox.tables import (
+    ANSWERED_STATUSES,
+    OPEN_STATUSES,
+    Category,
+    Letter,
+    LetterAttachment,
+    LetterCounter,
+    LetterEvent,
+    LetterNote,
+    LetterReply,
+    OverdueReminder,
+    ReplyTemplate,
+    Status,
+)
 
 MAX_SUBJECT = 200
 MAX_BODY = 5000
@@ -76,8 +79,6 @@ ACTION_LABELS = {
     "closed": N_("Closed"),
 }
 WRITER_HIDDEN_ACTIONS = ("published", "unpublished")  # publication is the government's business, not the case's
-OPEN_STATUSES = (Status.received.value, Status.assigned.value)
-ANSWERED_STATUSES = (Status.replied.value, Status.closed.value)
 
 
 # --- values handed to the faces --------------------------------------------------------------
@@ -119,7 +120,7 @@ class Page:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _text(value: object, label: str, maximum: int, required: bool = True) -> str:
@@ -435,13 +436,13 @@ async def publish_letter(staff: Staff, tracking_number: str, subject: object = N
     public_subject = mask_personal_data(_text(subject, _("The subject"), MAX_SUBJECT) if subject is not None else draft.subject, names)
     public_body = mask_personal_data(_text(body, _("The letter"), MAX_BODY) if body is not None else draft.body, names)
     public_reply = mask_personal_data(_text(reply, _("The reply"), MAX_REPLY) if reply is not None else draft.reply, names)
+    search_text = f"{public_subject}\n{public_body}\n{public_reply}"
     async with write_transaction(Letter._meta.db):
         await Letter.update(
             {Letter.published: True, Letter.published_at: letter["published_at"] or _now(),
              Letter.public_subject: public_subject, Letter.public_body: public_body,
              Letter.public_reply: public_reply,
-             Letter.search_text: "\n".join([public_subject, public_body, public_reply]),
-             Letter.search_bigrams: search.bigrams("\n".join([public_subject, public_body, public_reply]))}
+             Letter.search_text: search_text, Letter.search_bigrams: search.bigrams(search_text)}
         ).where(Letter.id == letter["id"])
         await _event(letter["id"], "published", letter["status"], staff, letter["department"])
         await audit.record(staff, "mailbox.publish", "letter", tracking_number, {}, client_address)
@@ -503,7 +504,7 @@ def month_range(month: str | None) -> tuple[datetime, datetime] | None:
     except ValueError:
         raise InvalidInput(_("The month is written YYYY-MM.")) from None
     following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-    return first.astimezone(timezone.utc), following.astimezone(timezone.utc)
+    return first.astimezone(UTC), following.astimezone(UTC)
 
 
 async def search_published(q: str | None = None, category: str | None = None, department: str | None = None,
@@ -683,8 +684,8 @@ async def _figures_since(start: datetime) -> Figures:
 async def statistics(today: date | None = None) -> dict[str, Figures]:
     """This month's and this year's figures (letters received in the period): two queries."""
     day = today or workdays.today()
-    month_start = datetime.combine(day.replace(day=1), dtime(), workdays.LOCAL_TIMEZONE).astimezone(timezone.utc)
-    year_start = datetime.combine(day.replace(month=1, day=1), dtime(), workdays.LOCAL_TIMEZONE).astimezone(timezone.utc)
+    month_start = datetime.combine(day.replace(day=1), dtime(), workdays.LOCAL_TIMEZONE).astimezone(UTC)
+    year_start = datetime.combine(day.replace(month=1, day=1), dtime(), workdays.LOCAL_TIMEZONE).astimezone(UTC)
     return {"month": await _figures_since(month_start), "year": await _figures_since(year_start)}
 
 

@@ -36,6 +36,10 @@ class Status(str, Enum):
     closed = "closed"
 
 
+OPEN_STATUSES = (Status.received.value, Status.assigned.value)
+ANSWERED_STATUSES = (Status.replied.value, Status.closed.value)
+
+
 class LetterCounter(Table, tablename="mailbox_counter"):
     year = Integer(unique=True, help_text="Calendar year of the tracking numbers.")
     last = Integer(default=0, help_text="The last sequence number given out in this year.")

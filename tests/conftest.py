@@ -33,9 +33,9 @@ import pytest  # noqa: E402
 from engagement.settings import get_settings  # noqa: E402
 from tests.support import (  # noqa: E402
     require_service,
+    served_app,
     service_environment,
     truncate_all_tables,
-    served_app,
 )
 
 SETTINGS = get_settings()
@@ -56,8 +56,9 @@ def _reset_database() -> None:
             Path(f"{SETTINGS.sqlite_path}{suffix}").unlink(missing_ok=True)
     else:
         require_service("postgres")
-        import asyncpg
         import asyncio
+
+        import asyncpg
 
         async def drop_schema() -> None:
             connection = await asyncpg.connect(SETTINGS.database_url)

@@ -18,7 +18,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-
 # GET routes that are not public pages: the API, machinery, staff and development pages.
 NOT_PUBLIC_PREFIXES = ("/api", "/schema", "/static", "/admin", "/dev", "/healthz", "/staff", "/ws")
 # Pages that are no route of their own but are public all the same.

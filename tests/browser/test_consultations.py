@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from playwright.sync_api import expect
@@ -23,7 +23,7 @@ async def consultation_id(cast):
     editor = await staff_of(cast.fgw_editor)
     cid = await services.create_consultation(
         editor, title="关于《老旧小区改造三年行动方案（征求意见稿）》公开征求意见", department="fgw",
-        summary="方案拟对2000年底前建成的老旧小区实施改造。", closes_at=datetime.now(timezone.utc) + timedelta(days=10),
+        summary="方案拟对2000年底前建成的老旧小区实施改造。", closes_at=datetime.now(UTC) + timedelta(days=10),
         sections=[("改造范围", "2000年底前建成的小区。"), ("资金筹措", "政府补助与居民出资相结合。")])
     await services.publish_consultation(editor, cid)
     return cid

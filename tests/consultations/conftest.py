@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -39,7 +39,7 @@ def make_consultation(client, headers):
             "department": department,
             "summary": fields.pop("summary", "为推进城市更新，现公开征求社会各界意见。"),
             "body": fields.pop("body", "一、总体要求"),
-            "closes_at": iso(fields.pop("closes_at", datetime.now(timezone.utc) + CLOSES_IN)),
+            "closes_at": iso(fields.pop("closes_at", datetime.now(UTC) + CLOSES_IN)),
             **fields,
         }
         response = await client.post("/api/v1/consultations", json=body, headers=await headers(editor))

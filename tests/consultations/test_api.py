@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import time_machine
 
@@ -311,7 +311,7 @@ async def test_answer_sms_when_asked(client, headers, make_consultation):
 async def test_deadline_extension_is_recorded_and_public(client, headers, make_consultation):
     consultation = await make_consultation()
     editor = await headers("fgw_editor")
-    later = datetime.now(timezone.utc) + timedelta(days=60)
+    later = datetime.now(UTC) + timedelta(days=60)
     response = await client.post(f"/api/v1/consultations/{consultation['id']}/extend",
                                  json={"closes_at": iso(later), "reason": "应群众要求延长征求意见期"}, headers=editor)
     assert response.status_code == 200, response.text
@@ -326,7 +326,7 @@ async def test_deadline_extension_is_recorded_and_public(client, headers, make_c
 async def test_closing_job_closes_at_the_deadline(client, make_consultation):
     from engagement.jobs import REGISTRY, run_eagerly
 
-    closes_at = datetime.now(timezone.utc) + timedelta(hours=1)
+    closes_at = datetime.now(UTC) + timedelta(hours=1)
     consultation = await make_consultation(closes_at=closes_at)
     with time_machine.travel(closes_at + timedelta(seconds=5), tick=False):
         await run_eagerly(REGISTRY["consultations.close_due"], ())

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from consultations import services
 from engagement.verification import VerifiedCitizen
@@ -15,7 +15,7 @@ async def _world(cast, client, consultations: int, opinions: int, first: int | N
     from engagement.tables import Citizen
 
     editor = await staff_of(cast.fgw_editor)
-    closes = datetime.now(timezone.utc) + timedelta(days=10)
+    closes = datetime.now(UTC) + timedelta(days=10)
     ids = []
     for n in range(consultations):
         cid = await services.create_consultation(editor, title=f"第{n}号规划征求意见", department="fgw", closes_at=closes,

@@ -16,6 +16,7 @@ import pytest
 import yaml
 
 from engagement.settings import ENVIRONMENT_VARIABLES, Settings, SettingsError
+import itertools
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 APP_COMMANDS = {"web": "serve", "worker": "worker", "beat": "beat"}
@@ -103,7 +104,7 @@ def test_example_env_lists_exactly_the_settings_variables(example):
 
 def test_example_env_comments_each_variable():
     lines = (DOCKER / "example.env").read_text(encoding="utf-8").splitlines()
-    for previous, line in zip(lines, lines[1:]):
+    for previous, line in itertools.pairwise(lines):
         if line and not line.startswith("#"):
             assert previous.startswith("#"), f"no comment line above {line.split('=')[0]}"
 

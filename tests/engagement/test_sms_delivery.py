@@ -123,9 +123,9 @@ MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-f]{32})/M
 
 
 class FakeTwilioHandler(BaseHTTPRequestHandler):
-    server: "FakeTwilioServer"
+    server: FakeTwilioServer
 
-    def log_message(self, format, *args):  # noqa: A002 - the base class's signature
+    def log_message(self, format, *args):
         pass
 
     def do_POST(self) -> None:

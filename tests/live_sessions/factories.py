@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
-from engagement.accounts import staff_for_token, issue_token
+from engagement.accounts import issue_token, staff_for_token
 from engagement.verification import VerifiedCitizen
 
 GUESTS = [{"name": "王建国", "title": "市住房和城乡建设局局长"}, {"name": "李芳", "title": "市住建局物业处处长"}]
@@ -16,7 +16,7 @@ def session_body(**overrides):
         "title": "老旧小区加装电梯怎么办",
         "description": "住建局负责同志做客访谈，解读加装电梯补贴政策。",
         "guests": GUESTS,
-        "scheduled_at": (datetime.now(timezone.utc) + timedelta(days=2)).isoformat(),
+        "scheduled_at": (datetime.now(UTC) + timedelta(days=2)).isoformat(),
     }
     body.update(overrides)
     return body

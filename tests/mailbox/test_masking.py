@@ -3,7 +3,6 @@ phone, ID number or name."""
 
 import random
 
-
 from tests.mailbox import factories
 from tests.support import staff_headers
 

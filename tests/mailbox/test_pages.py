@@ -2,7 +2,6 @@
 
 import re
 
-
 from tests.mailbox import factories
 from tests.support import assert_max_queries, request_and_read_code
 

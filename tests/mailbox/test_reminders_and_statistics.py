@@ -2,7 +2,7 @@
 
 import asyncio
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import time_machine
 
@@ -28,7 +28,7 @@ async def outbox_bodies(client, phone: str, wait: float = 20) -> list[str]:
 async def test_overdue_letters_are_flagged_and_the_department_is_reminded_once_a_day(client, cast):
     await StaffUser.update({StaffUser.phone_encrypted: keyring().encrypt(f"+86{STAFF_PHONE}")}).where(
         StaffUser.id == cast.fgw_editor.id)
-    with time_machine.travel(datetime.now(timezone.utc) - timedelta(days=30), tick=True):
+    with time_machine.travel(datetime.now(UTC) - timedelta(days=30), tick=True):
         late = (await factories.letter(subject="超期未办的来信")).letter["tracking_number"]
         await services.assign_letter(await factories.staff(cast.admin), late, "fgw")
     fresh = (await factories.letter(subject="刚收到的来信")).letter["tracking_number"]
