@@ -6,6 +6,7 @@ example environment is checked against ``engagement.settings``.
 
 from __future__ import annotations
 
+import itertools
 import re
 import secrets
 import shlex
@@ -16,7 +17,6 @@ import pytest
 import yaml
 
 from engagement.settings import ENVIRONMENT_VARIABLES, Settings, SettingsError
-import itertools
 
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 APP_COMMANDS = {"web": "serve", "worker": "worker", "beat": "beat"}
