@@ -6,6 +6,7 @@ import re
 import time
 from dataclasses import dataclass
 from datetime import UTC
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -13,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from engagement.crypto import random_token, sha256_hex
 from engagement.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from engagement.i18n import _
+from engagement.settings import get_settings
 from engagement.tables import Department, Role, StaffToken, StaffUser
 
 API_TOKEN_TTL_SECONDS = 12 * 3600
@@ -21,9 +23,18 @@ STAFF_TOKEN_PREFIX = "stf_"
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,62}$")
 MIN_PASSWORD_LENGTH = 8
 
-_hasher = PasswordHasher()
-# Verified against when the username is unknown, so both paths take the same time.
-_DUMMY_HASH = _hasher.hash("not-a-real-password")
+
+@cache
+def _hasher() -> PasswordHasher:
+    if get_settings().password_hash_profile == "test":
+        return PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)  # argon2id's minimum; tests only
+    return PasswordHasher()
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the username is unknown, so both paths take the same time."""
+    return _hasher().hash("not-a-real-password")
 
 
 @dataclass(frozen=True)
@@ -36,6 +47,7 @@ class Staff:
     role: str
     department_id: int | None
     department_slug: str | None
+    department_is_desk: bool = False
 
     @property
     def is_admin(self) -> bool:
@@ -47,10 +59,11 @@ class Staff:
 
 
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
-async def create_department(slug: str, name: str, description: str = "") -> Department:
+async def create_department(slug: str, name: str, description: str = "", receiving_desk: bool = False) -> Department:
+    """``receiving_desk``: this department receives and routes the letters written to the mayor (at most one)."""
     slug = slug.strip().lower()
     if not SLUG_PATTERN.match(slug):
         raise InvalidInput(_("The slug may use lower-case letters, digits and hyphens (2-63 characters)."))
@@ -60,7 +73,27 @@ async def create_department(slug: str, name: str, description: str = "") -> Depa
         raise Conflict(_("A department with this slug already exists."))
     department = Department(slug=slug, name=name.strip(), description=description)
     await department.save()
+    if receiving_desk:
+        await mark_receiving_desk(slug)
     return department
+
+
+async def mark_receiving_desk(slug: str | None) -> None:
+    """Make ``slug`` the receiving desk (None: no desk; administrators then route letters to the mayor)."""
+    from engagement.db import write_transaction
+
+    async with write_transaction(Department._meta.db):
+        if slug is not None and not await Department.exists().where(Department.slug == slug):
+            raise NotFound(_("No department with this slug."))
+        await Department.update({Department.is_receiving_desk: False}).where(Department.is_receiving_desk == True)  # noqa: E712
+        if slug is not None:
+            await Department.update({Department.is_receiving_desk: True}).where(Department.slug == slug)
+
+
+async def receiving_desk() -> dict | None:
+    return await Department.select(Department.id, Department.slug, Department.name).where(
+        Department.is_receiving_desk == True  # noqa: E712
+    ).first()
 
 
 async def create_staff(
@@ -95,15 +128,15 @@ async def create_staff(
 
 async def authenticate(username: str, password: str) -> StaffUser:
     user = await StaffUser.objects().get((StaffUser.username == username) & (StaffUser.is_active == True))  # noqa: E712
-    stored = user.password_hash if user else _DUMMY_HASH
+    stored = user.password_hash if user else _dummy_hash()
     try:
-        _hasher.verify(stored, password)
+        _hasher().verify(stored, password)
     except (VerificationError, InvalidHashError):
         raise NotAuthenticated(_("Wrong username or password.")) from None
     if user is None:
         raise NotAuthenticated(_("Wrong username or password."))
     updates = {StaffUser.last_login_at: _now_datetime()}
-    if _hasher.check_needs_rehash(stored):
+    if _hasher().check_needs_rehash(stored):
         updates[StaffUser.password_hash] = hash_password(password)
     await StaffUser.update(updates).where(StaffUser.id == user.id)
     return user
@@ -140,6 +173,7 @@ async def staff_for_token(token: str) -> Staff | None:
             StaffToken.staff.role,
             StaffToken.staff.department.id,
             StaffToken.staff.department.slug,
+            StaffToken.staff.department.is_receiving_desk,
             StaffToken.staff.is_active,
         )
         .where((StaffToken.token_hash == sha256_hex(token)) & (StaffToken.expires_at > time.time()))
@@ -154,17 +188,15 @@ async def staff_for_token(token: str) -> Staff | None:
         role=row["staff.role"],
         department_id=row["staff.department.id"],
         department_slug=row["staff.department.slug"],
+        department_is_desk=bool(row["staff.department.is_receiving_desk"]),
     )
 
 
 def require_role(staff: Staff | None, *roles: str) -> Staff:
+    """Logged-in staff with one of ``roles``. Actions name a permission instead (engagement.permissions)."""
     if staff is None:
         raise NotAuthenticated(_("Please log in."))
     if roles and staff.role not in roles:
         raise Forbidden(_("Your account may not do this."))
     return staff
 
-
-def require_department(staff: Staff, department_id: int | None) -> None:
-    if not staff.can_act_for(department_id):
-        raise Forbidden(_("This belongs to another department."))

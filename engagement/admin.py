@@ -11,8 +11,9 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo_admin.endpoints import TableConfig, create_admin
 from piccolo_api.session_auth.tables import SessionsBase
 
+from engagement.admin_audit import AUDIT_LOG_VALIDATORS, STAFF_HOOKS, STAFF_VALIDATORS
 from engagement.settings import Settings
-from engagement.tables import AuditEntry, Department, Notice, SensitiveWord, StaffUser
+from engagement.tables import AuditEntry, CalendarDay, Department, Notice, SensitiveWord, StaffUser
 from engagement.web import current_staff
 
 
@@ -23,10 +24,13 @@ def build_admin_app(settings: Settings):
             StaffUser,
             menu_group="Organisation",
             exclude_visible_columns=[StaffUser.password_hash, StaffUser.phone_encrypted],
+            hooks=STAFF_HOOKS,
+            validators=STAFF_VALIDATORS,
         ),
+        TableConfig(CalendarDay, menu_group="Organisation"),
         TableConfig(SensitiveWord, menu_group="Moderation"),
         TableConfig(Notice, menu_group="Site"),
-        TableConfig(AuditEntry, menu_group="Audit"),
+        TableConfig(AuditEntry, menu_group="Audit", validators=AUDIT_LOG_VALIDATORS),
     ]
     return create_admin(
         tables=tables,

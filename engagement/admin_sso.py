@@ -3,7 +3,9 @@
 piccolo-admin authenticates against Piccolo's own user and session tables.
 Administrators never get a password there: when one logs in to the site, a
 matching piccolo user (with an unusable random password) and a piccolo session
-are created, and its cookie is scoped to /admin.
+are created, and its cookie is scoped to /admin. The browser never sends that cookie
+to /logout, so the site session remembers the piccolo session's token and logout
+deletes it on the server.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from engagement.tables import StaffUser
 
 ADMIN_COOKIE = "id"  # the name piccolo_api's session middleware reads
 ADMIN_SESSION_HOURS = 8
+SESSION_KEY = "admin_session_token"  # in the site session
 
 
 async def _piccolo_user_id(user: StaffUser) -> int:
@@ -38,12 +41,13 @@ async def _piccolo_user_id(user: StaffUser) -> int:
     return created.id
 
 
-async def start_admin_session(user: StaffUser, response: Response) -> None:
+async def start_admin_session(request: Request, user: StaffUser, response: Response) -> None:
     # piccolo_api's session table stores naive local times.
     expires = datetime.now() + timedelta(hours=ADMIN_SESSION_HOURS)
     session = await SessionsBase.create_session(
         user_id=await _piccolo_user_id(user), expiry_date=expires, max_expiry_date=expires
     )
+    request.session[SESSION_KEY] = session.token
     response.set_cookie(
         Cookie(
             key=ADMIN_COOKIE,
@@ -57,11 +61,14 @@ async def start_admin_session(user: StaffUser, response: Response) -> None:
     )
 
 
-async def end_admin_session(request: Request, response: Response) -> None:
-    token = request.cookies.get(ADMIN_COOKIE)
-    if token:
+async def end_admin_session(request: Request, response: Response | None = None) -> None:
+    """Call before the site session is cleared: its remembered token is the one ended."""
+    session = request.scope.get("session")
+    tokens = {session.get(SESSION_KEY) if isinstance(session, dict) else None, request.cookies.get(ADMIN_COOKIE)}
+    for token in tokens - {None, ""}:
         await SessionsBase.remove_session(token=token)
-    response.delete_cookie(ADMIN_COOKIE, path="/admin")
+    if response is not None:
+        response.delete_cookie(ADMIN_COOKIE, path="/admin")
 
 
 async def revoke_admin_access(username: str) -> None:

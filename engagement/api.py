@@ -7,7 +7,7 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
-from engagement import accounts, audit, verification
+from engagement import accounts, audit, logins, verification
 from engagement.accounts import Staff
 from engagement.phones import mask_e164
 from engagement.schemas import (
@@ -76,7 +76,7 @@ class AuthController(Controller):
 
     @post("/login", status_code=HTTP_200_OK, summary="Log in; returns a bearer token")
     async def login(self, request: Request, data: JSONBody[LoginRequest]) -> LoginResult:
-        user = await accounts.authenticate(data.username, data.password)
+        user = await logins.log_in(data.username, data.password, client_address(request), via="api")
         token = await accounts.issue_token(user.id, kind="api")
         staff = await accounts.staff_for_token(token)
         await audit.record(staff, "staff.login", "staff_user", staff.id, {"via": "api"}, client_address(request))

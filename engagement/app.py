@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from functools import partial
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
+from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
-from litestar.middleware.session.server_side import ServerSideSessionConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -25,9 +27,11 @@ from redis.asyncio import Redis
 
 from engagement import i18n
 from engagement.admin import admin_mount
+from engagement.compat import LitestarWithoutWebsocketSendHooks
 from engagement.db import PooledSQLiteEngine
-from engagement.live import create_channels_plugin
+from engagement.live import WebsocketsPerAddress, create_channels_plugin
 from engagement.modules import load_task_modules, manifests
+from engagement.sessions import RenewingSessionConfig
 from engagement.settings import Settings, get_settings
 from engagement.web import (
     EXCEPTION_HANDLERS,
@@ -54,7 +58,7 @@ def template_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.install_gettext_callables(i18n.gettext, i18n.ngettext, newstyle=True)  # type: ignore[attr-defined]
+    environment.install_gettext_callables(i18n.template_gettext, i18n.template_ngettext, newstyle=True)  # type: ignore[attr-defined]
     return environment
 
 
@@ -65,18 +69,8 @@ def _stores(redis: Redis | None) -> StoreRegistry:
     return StoreRegistry(default_factory=root.with_namespace)
 
 
-class EngagementApp(Litestar):
-    """Litestar, with the ``before_send`` hooks (HTTP response headers) kept off websocket frames.
-
-    Litestar wraps every ASGI ``send`` with the hooks, so each frame sent to each live viewer paid for
-    a hook that only acts on ``http.response.start``: about a tenth of the server's time in the live
-    benchmark (docs/live_sessions.md). Overrides Litestar's private ``_wrap_send`` (checked on 2.25).
-    """
-
-    def _wrap_send(self, send, scope):  # type: ignore[no-untyped-def]
-        if scope["type"] == "websocket":
-            return send
-        return super()._wrap_send(send=send, scope=scope)
+class EngagementApp(LitestarWithoutWebsocketSendHooks):
+    """Litestar, with the ``before_send`` hooks kept off websocket frames (engagement/compat.py)."""
 
 
 def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RATE_LIMIT_PER_MINUTE) -> Litestar:
@@ -118,11 +112,13 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RA
             RateLimitConfig(
                 rate_limit=("minute", rate_limit_per_minute),
                 store="rate_limit",
-                exclude=["/static", "/healthz"],
+                exclude=["^/static/", "^/healthz$"],  # regular expressions searched in the path: anchored
             ).middleware
         )
+    middleware.append(DefineMiddleware(WebsocketsPerAddress, limit=settings.ws_connections_per_address,
+                                       open_sockets=Counter()))
     middleware.append(
-        ServerSideSessionConfig(
+        RenewingSessionConfig(
             key="session", max_age=SESSION_MAX_AGE, httponly=True, samesite="lax",
             secure=settings.is_production, store="sessions",
         ).middleware
@@ -139,14 +135,15 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RA
             cookie_secure=settings.is_production,
             cookie_httponly=False,
             header_name="x-csrftoken",
-            exclude=["/api/", "/admin", "/schema", "/ws/", "/dev/"],
+            # Regular expressions searched anywhere in the (decoded) path, so each is anchored at the start.
+            exclude=["^/api/", "^/admin(/|$)", "^/schema(/|$)", "^/ws/", "^/dev/"],
         ),
         template_config=TemplateConfig(instance=template_engine),
         plugins=[create_channels_plugin(redis)],
         dependencies={"staff": Provide(provide_staff), "citizen": Provide(provide_citizen)},
         exception_handlers=EXCEPTION_HANDLERS,  # type: ignore[arg-type]
         before_request=apply_preferences,
-        before_send=[add_headers],
+        before_send=[partial(add_headers, hsts=settings.is_production)],
         request_max_body_size=MAX_REQUEST_BODY_BYTES,
         openapi_config=OpenAPIConfig(
             title=f"{settings.site_name} API",

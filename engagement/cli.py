@@ -31,8 +31,25 @@ def cmd_migrate(_args: argparse.Namespace) -> int:
 def cmd_create_department(args: argparse.Namespace) -> int:
     from engagement.accounts import create_department
 
-    department = asyncio.run(create_department(args.slug, args.name, args.description or ""))
-    print(f"created department {department.slug} ({department.name})")
+    department = asyncio.run(create_department(args.slug, args.name, args.description or "",
+                                               receiving_desk=args.mailbox_desk))
+    desk = " — receives and routes letters to the mayor" if args.mailbox_desk else ""
+    print(f"created department {department.slug} ({department.name}){desk}")
+    return 0
+
+
+def cmd_calendar_day(args: argparse.Namespace) -> int:
+    from datetime import date
+
+    from engagement.workdays import set_calendar_day
+
+    try:
+        day = date.fromisoformat(args.date)
+    except ValueError:
+        print(f"error: --date must be YYYY-MM-DD, not {args.date!r}", file=sys.stderr)
+        return 2
+    asyncio.run(set_calendar_day(day, is_workday=args.workday, name=args.name or ""))
+    print(f"{day.isoformat()}: {'make-up working day' if args.workday else 'public holiday'} {args.name or ''}".rstrip())
     return 0
 
 
@@ -105,6 +122,15 @@ def build_parser() -> argparse.ArgumentParser:
     department.add_argument("--slug", required=True, help="short stable name, e.g. fgw")
     department.add_argument("--name", required=True, help="full name, e.g. 市发展和改革委员会")
     department.add_argument("--description", default="")
+    department.add_argument("--mailbox-desk", action="store_true",
+                            help="this department (the mayor's office) receives and routes letters to the mayor")
+    calendar = add("calendar-day", cmd_calendar_day,
+                   "Enter a public holiday or a make-up working day (调休) of the working-day calendar.")
+    calendar.add_argument("--date", required=True, help="YYYY-MM-DD")
+    kind = calendar.add_mutually_exclusive_group(required=True)
+    kind.add_argument("--holiday", dest="workday", action="store_false", help="a public holiday (no working day)")
+    kind.add_argument("--workday", dest="workday", action="store_true", help="a make-up working day on a weekend")
+    calendar.add_argument("--name", default="", help="e.g. 元旦, 春节")
     staff = add("create-staff", cmd_create_staff, "Create a staff account.")
     staff.add_argument("--username", required=True)
     staff.add_argument("--password", required=True)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 from urllib.parse import urlparse
 
 from piccolo.columns.combination import WhereRaw
+from piccolo.engine import engine_finder
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType, dict_factory
 
+from engagement.compat import QueryRunner, SQLiteEngineWithQueryRunner
 from engagement.settings import Settings
+
+log = logging.getLogger("engagement.db")
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 30
 SQLITE_POOL_SIZE = 4  # readers run in parallel under WAL; more threads only contend for the GIL
@@ -31,7 +37,7 @@ def engine_for(settings: Settings) -> Engine:
     return PostgresEngine(config={"dsn": settings.database_url.replace("postgres://", "postgresql://", 1)})
 
 
-class PooledSQLiteEngine(SQLiteEngine):
+class PooledSQLiteEngine(SQLiteEngineWithQueryRunner):
     """Piccolo's SQLite engine, with queries outside transactions on a few long-lived connections.
 
     Piccolo opens a new aiosqlite connection (a new thread) for every query: about seven hand-offs
@@ -57,12 +63,10 @@ class PooledSQLiteEngine(SQLiteEngine):
         if pool is not None:
             await pool.close()
 
-    async def _run_in_new_connection(self, query: str, args: list[Any] | None = None, query_type: str = "generic",
-                                     table: Any = None) -> Any:
+    def query_runner(self) -> QueryRunner | None:
+        """This loop's pool, if the web app started one (engagement.compat: Piccolo's private hook)."""
         pool = self._pools.get(id(asyncio.get_running_loop()))
-        if pool is None:
-            return await super()._run_in_new_connection(query, args, query_type, table)
-        return await pool.run(query, args or [])
+        return pool.run if pool is not None else None
 
 
 class _SQLiteWorker:
@@ -139,6 +143,51 @@ async def write_transaction(engine: Engine) -> AsyncIterator[Any]:
         return
     async with _process_write_lock(engine), engine.transaction(transaction_type=TransactionType.immediate) as transaction:
         yield transaction
+
+
+Effect = Callable[[], Awaitable[Any]]
+_pending_effects: ContextVar[list[Effect] | None] = ContextVar("engagement_pending_effects", default=None)
+
+
+@asynccontextmanager
+async def unit_of_work():
+    """One write transaction whose ``after_commit`` effects run once it has committed.
+
+    Nested units join the outer one: their effects wait for the outermost commit.
+    """
+    if _pending_effects.get() is not None:
+        yield
+        return
+    engine = engine_finder()
+    if engine.current_transaction.get() is not None:
+        raise RuntimeError("open the outer transaction with unit_of_work(), so side effects wait for its commit")
+    effects: list[Effect] = []
+    token = _pending_effects.set(effects)
+    try:
+        async with write_transaction(engine):
+            yield
+    finally:
+        _pending_effects.reset(token)
+    for effect in effects:
+        await _run_effect(effect)
+
+
+async def after_commit(effect: Effect) -> None:
+    """Run ``effect`` after the current unit of work commits (at once when there is none)."""
+    effects = _pending_effects.get()
+    if effects is None:
+        await _run_effect(effect)
+    else:
+        effects.append(effect)
+
+
+async def _run_effect(effect: Effect) -> None:
+    # The change is committed and acknowledged: a failing effect must not turn it into an error.
+    # Effects are idempotent and swept up later (e.g. queued SMS are re-enqueued by a scheduled job).
+    try:
+        await effect()
+    except Exception:
+        log.exception("side effect %r failed after commit", effect)
 
 
 async def lock_row_for_update(table: Any, row_id: int) -> None:

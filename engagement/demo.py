@@ -24,6 +24,7 @@ DEPARTMENTS = [
     ("jtysj", "市交通运输局", "负责公共交通、道路运输和交通规划。"),
     ("sthjj", "市生态环境局", "负责生态环境保护和污染防治。"),
 ]
+RECEIVING_DESK = "szfbgt"  # the 办公厅 receives the letters written to the mayor and routes them
 
 STAFF = [
     ("admin", "admin-dev-pass", "admin", None, "系统管理员"),
@@ -48,7 +49,7 @@ async def load_demo(only_if_empty: bool = True) -> bool:
     if only_if_empty and await Department.count() > 0:
         return False
     for slug, name, description in DEPARTMENTS:
-        await create_department(slug, name, description)
+        await create_department(slug, name, description, receiving_desk=slug == RECEIVING_DESK)
     for username, password, role, department, display_name in STAFF:
         await create_staff(username, password, role, department, display_name)
         log.warning("demo account: %-12s password: %-16s role: %s%s", username, password, role,

@@ -13,6 +13,7 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
+from jinja2 import pass_context
 from babel.messages.pofile import read_po
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "frontend" / "translations"
@@ -21,6 +22,9 @@ LANGUAGES = {"zh_CN": "简体中文", "en": "English"}
 HTML_LANG = {"zh_CN": "zh-CN", "en": "en"}
 
 current_language: ContextVar[str] = ContextVar("current_language", default=DEFAULT_LANGUAGE)
+# The module whose words come first (set per request from the route's package; templates use their folder):
+# the same English id may read differently in two modules (a letter's "Closed" is 已办结, a consultation's 已截止).
+current_module: ContextVar[str | None] = ContextVar("current_module", default=None)
 
 
 def normalise_language(value: str | None) -> str | None:
@@ -43,13 +47,14 @@ def _compile(po_path: Path, language: str) -> gettext_module.GNUTranslations:
 
 
 @cache
-def catalogue(language: str) -> gettext_module.NullTranslations:
-    """The core catalogue (messages.po) with each module's own catalogue (<module>.po) as fallbacks.
+def catalogue(language: str, module: str | None = None) -> gettext_module.NullTranslations:
+    """``module``'s own catalogue (<module>.po) first, then the core's (messages.po), then the other modules'.
 
     One file per module lets modules add strings without editing a shared file.
     """
     directory = TRANSLATIONS_DIR / language / "LC_MESSAGES"
-    paths = sorted(directory.glob("*.po"), key=lambda path: path.name != "messages.po")
+    first = {f"{module}.po": 0, "messages.po": 1} if module else {"messages.po": 0}
+    paths = sorted(directory.glob("*.po"), key=lambda path: (first.get(path.name, 2), path.name))
     if not paths:
         return gettext_module.NullTranslations()
     translations = _compile(paths[0], language)
@@ -58,12 +63,33 @@ def catalogue(language: str) -> gettext_module.NullTranslations:
     return translations
 
 
+def module_of(dotted_name: str | None) -> str | None:
+    """The top-level package of a module or template path (``mailbox.api``, ``mailbox/index.html``)."""
+    if not dotted_name:
+        return None
+    head = dotted_name.replace("/", ".").split(".")[0]
+    return head if (TRANSLATIONS_DIR / DEFAULT_LANGUAGE / "LC_MESSAGES" / f"{head}.po").exists() else None
+
+
 def gettext(message: str) -> str:
-    return catalogue(current_language.get()).gettext(message)
+    return catalogue(current_language.get(), current_module.get()).gettext(message)
 
 
 def ngettext(singular: str, plural: str, n: int) -> str:
-    return catalogue(current_language.get()).ngettext(singular, plural, n)
+    return catalogue(current_language.get(), current_module.get()).ngettext(singular, plural, n)
+
+
+@pass_context
+def template_gettext(context, message: str) -> str:
+    """Jinja's gettext: the template's own module first (``mailbox/...``), else the request's."""
+    module = module_of(context.name) or current_module.get()
+    return catalogue(current_language.get(), module).gettext(message)
+
+
+@pass_context
+def template_ngettext(context, singular: str, plural: str, n: int) -> str:
+    module = module_of(context.name) or current_module.get()
+    return catalogue(current_language.get(), module).ngettext(singular, plural, n)
 
 
 _ = gettext

@@ -7,16 +7,55 @@ missed from the database, then live events. Channel history is only a cushion.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from typing import Any
 
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsStreamBackend
+from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import Redis
+
+from engagement.limits import address_group
 
 CHANNEL_HISTORY = 200
 STREAM_TTL_SECONDS = 3600
 SUBSCRIBER_MAX_BACKLOG = 1000
+# The largest message a client may send on a websocket (clients only send pings); the server
+# refuses larger frames before reading them (engagement/serving.py).
+WS_MAX_MESSAGE_BYTES = 512
+
+
+class WebsocketsPerAddress:
+    """ASGI middleware: at most ``limit`` open websockets per client address (IPv6: per /64) in this process.
+
+    A connection over the limit is refused at the handshake (HTTP 403) before any route code runs.
+    Frames pass straight through: nothing is added to each message sent to a viewer. Litestar builds
+    one middleware instance per route, so the application passes all of them one shared count.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, open_sockets: Counter[str]) -> None:
+        self.app = app
+        self.limit = limit
+        self.open = open_sockets
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "websocket":
+            await self.app(scope, receive, send)
+            return
+        client = scope.get("client")
+        key = address_group(client[0]) if client else "unknown"
+        if self.open[key] >= self.limit:
+            await receive()  # the websocket.connect event; closing before accepting refuses the handshake
+            await send({"type": "websocket.close", "code": 1008})
+            return
+        self.open[key] += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.open[key] -= 1
+            if self.open[key] <= 0:
+                del self.open[key]
 
 
 def create_channels_plugin(redis: Redis | None) -> ChannelsPlugin:

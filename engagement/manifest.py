@@ -21,7 +21,10 @@ MANIFEST = Manifest(
         pages.staff_dashboard,
         pages.dev_outbox,
     ],
-    scheduled_jobs=[ScheduledJob(job_name="engagement.purge_expired", every_seconds=3600)],
+    scheduled_jobs=[
+        ScheduledJob(job_name="engagement.purge_expired", every_seconds=3600),
+        ScheduledJob(job_name="engagement.resend_stale_sms", every_seconds=60),
+    ],
     public_pages=["/", "/verify", "/login"],
     tasks_module="engagement.tasks",
 )

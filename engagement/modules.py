@@ -33,6 +33,8 @@ class Manifest:
     nav: Sequence[NavItem] = ()
     scheduled_jobs: Sequence[ScheduledJob] = ()
     votable_kinds: Sequence[str] = ()
+    permissions: Sequence[Any] = ()  # engagement.permissions.Permission, denied unless declared somewhere
+    template_globals: dict[str, Any] = field(default_factory=dict)  # e.g. {"LetterStatus": Status}
     public_pages: Sequence[str] = ()  # public GET paths to check in the browser (with sample ids filled in by demo)
     demo: Callable[[], Awaitable[None]] | None = None
     # For pages with ids in their path: creates sample content through the module's services and

@@ -9,11 +9,12 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
-from engagement import accounts, audit, verification
+from engagement import accounts, audit, citizen_pages, logins, verification, workdays
 from engagement.admin_sso import end_admin_session, start_admin_session
-from engagement.errors import DomainError, NotFound
+from engagement.errors import DomainError, NotFound, TooManyRequests
 from engagement.i18n import _
 from engagement.modules import manifests
+from engagement.sessions import renew_session_id
 from engagement.settings import get_settings
 from engagement.tables import DevSmsOutbox, Notice
 from engagement.web import client_address, current_staff
@@ -47,12 +48,21 @@ async def verify_page(request: Request) -> Template:
 
 
 def _verify_context(request: Request, **extra: Any) -> dict[str, Any]:
-    return {"verified": bool(request.session.get("citizen_token")), "phone": "", **extra}
+    return {**citizen_pages.page_identity(request), **extra}
 
 
 @post("/verify/code", include_in_schema=False)
-async def verify_request_code(request: Request, data: Annotated[dict[str, str], FORM]) -> Template:
-    """The widget's fallback without JavaScript: the code button submits the form here."""
+async def verify_request_code(request: Request) -> Response:
+    """The SMS widget's fallback without JavaScript, for every form: its "Get code" button posts here.
+
+    With ``return_to`` (the form's page) the code is sent, the typed fields are kept and the browser
+    goes back to the form; without it, the verification page shows the result.
+    """
+    data = dict(await request.form())
+    return_to = citizen_pages.safe_return_path(data.get("return_to"))
+    if return_to:
+        target = await citizen_pages.send_code_and_return(request, data, return_to, client_address(request))
+        return Redirect(path=target, status_code=303)
     phone = data.get("phone", "")
     try:
         await verification.request_code(phone, client_address(request))
@@ -70,7 +80,7 @@ async def verify_submit(request: Request, data: Annotated[dict[str, str], FORM])
     except DomainError as error:
         return Template("verify.html", context=_verify_context(request, phone=phone, error=error.detail),
                         status_code=error.status_code)
-    request.session["citizen_token"] = verification.issue_citizen_token(citizen)
+    citizen_pages.remember_citizen(request, citizen)
     return Template("verify.html", context=_verify_context(request, notice=_("Your phone number is verified.")))
 
 
@@ -83,30 +93,39 @@ async def login_page(next: FromQuery[str | None] = None) -> Template:
 async def login_submit(request: Request, data: Annotated[dict[str, str], FORM]) -> Response:
     target = safe_next(data.get("next"))
     try:
-        user = await accounts.authenticate(data.get("username", ""), data.get("password", ""))
+        user = await logins.log_in(data.get("username", ""), data.get("password", ""), client_address(request),
+                                   via="website")
     except DomainError as error:
+        headers = {"retry-after": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
         return Template("login.html", context={"next": target, "error": error.detail, "username": data.get("username", "")},
-                        status_code=error.status_code)
+                        status_code=error.status_code, headers=headers)
     token = await accounts.issue_token(user.id, kind="session")
-    request.clear_session()
+    await _end_site_login(request)  # whoever was logged in in this browser before
     request.set_session({"staff_token": token})
+    renew_session_id(request)
     await audit.record(await accounts.staff_for_token(token), "staff.login", "staff_user", user.id, {"via": "website"},
                        client_address(request))
     response: Response = Redirect(path=target, status_code=303)
     if user.role == "admin":
-        await start_admin_session(user, response)
+        await start_admin_session(request, user, response)
     return response
 
 
 @post("/logout", include_in_schema=False)
 async def logout(request: Request) -> Response:
-    token = request.session.get("staff_token") if request.session else None
+    response: Response = Redirect(path="/", status_code=303)
+    await _end_site_login(request, response)
+    request.clear_session()  # the session id is dropped with its data; the next visit gets a new one
+    return response
+
+
+async def _end_site_login(request: Request, response: Response | None = None) -> None:
+    """Revoke the session's staff token and end its back-office session (piccolo-admin) on the server."""
+    session = request.scope.get("session")
+    token = session.get("staff_token") if isinstance(session, dict) else None
     if token:
         await accounts.revoke_token(token)
-    request.clear_session()
-    response: Response = Redirect(path="/", status_code=303)
     await end_admin_session(request, response)
-    return response
 
 
 @get("/staff", name="staff-dashboard", include_in_schema=False)
@@ -115,13 +134,16 @@ async def staff_dashboard(request: Request) -> Response:
     if staff is None:
         return Redirect(path="/login?next=/staff", status_code=303)
     sections = [item for manifest in manifests() for item in manifest.extra.get("staff_nav", ())]
-    return Template("staff/dashboard.html", context={"staff": staff, "sections": sections})
+    missing_year = await workdays.missing_calendar_year() if staff.is_admin else None
+    sms_paused = await verification.budget_exhausted_now() if staff.is_admin else False
+    return Template("staff/dashboard.html", context={"staff": staff, "sections": sections,
+                                                     "missing_calendar_year": missing_year,
+                                                     "sms_budget_exhausted": sms_paused})
 
 
 @get("/dev/sms-outbox", name="dev-outbox", include_in_schema=False)
 async def dev_outbox(request: Request) -> Response:
-    settings = get_settings()
-    if settings.env != "development" or settings.sms_backend != "console":
+    if not get_settings().dev_outbox_enabled:
         raise NotFound(_("The page or item was not found."))
     rows = await DevSmsOutbox.select().order_by(DevSmsOutbox.id, ascending=False).limit(200)
     messages = [{"phone": row["phone"], "body": row["body"], "sent_at": row["sent_at"].isoformat()} for row in rows]

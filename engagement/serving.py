@@ -15,6 +15,10 @@ spoof its address. uvicorn does this itself (``proxy_headers`` with
 ``forwarded_allow_ips``); granian has no server option for it, so the
 application is wrapped in granian's own ``wrap_asgi_with_proxy_headers``.
 
+Incoming websocket messages are refused by uvicorn itself beyond ``WS_MAX_MESSAGE_BYTES``
+(``ws_max_size``; its default of 16 MiB would be read into memory before the application
+could refuse it). granian 2.8 has no such option: the application's own check applies there.
+
 Shutdown is bounded by ``SHUTDOWN_TIMEOUT`` (keep the container's stop grace
 period longer): granian otherwise waits forever for a worker that does not stop,
 which happens when SIGTERM arrives while its workers are still starting.
@@ -23,6 +27,8 @@ which happens when SIGTERM arrives while its workers are still starting.
 from __future__ import annotations
 
 import os
+
+from engagement.live import WS_MAX_MESSAGE_BYTES
 
 SERVERS = ("uvicorn", "granian")
 DEFAULT_SERVER = "uvicorn"
@@ -78,6 +84,7 @@ def _serve_uvicorn(host, port, workers, app, log_level, proxies, access_log) -> 
         # Live events are small JSON sent to thousands of viewers: compressing each copy cost about half
         # of the server's time in the live benchmark, for a few bytes saved (docs/live_sessions.md).
         ws_per_message_deflate=False,
+        ws_max_size=WS_MAX_MESSAGE_BYTES,
         lifespan="on",
         log_level=log_level,
         access_log=access_log,

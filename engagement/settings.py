@@ -33,10 +33,18 @@ ENVIRONMENT_VARIABLES = (
     "ENGAGEMENT_TRUSTED_PROXIES",
     "ENGAGEMENT_WEB_WORKERS",
     "ENGAGEMENT_SITE_NAME",
+    "ENGAGEMENT_SMS_REGIONS",
+    "ENGAGEMENT_SMS_HOURLY_BUDGET",
+    "ENGAGEMENT_LOGIN_FAILURES_PER_ACCOUNT",
+    "ENGAGEMENT_LOGIN_FAILURES_PER_ADDRESS",
+    "ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
     "TWILIO_FROM_NUMBER",
 )
+# Read too, but only for the test suite, so not part of a deployment's configuration.
+TEST_ONLY_VARIABLES = ("ENGAGEMENT_PASSWORD_HASH_PROFILE",)
+PASSWORD_HASH_PROFILES = ("default", "test")
 
 
 class SettingsError(RuntimeError):
@@ -49,6 +57,17 @@ def _flag(value: str | None) -> bool:
 
 def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
+
+
+def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    try:
+        value = int(raw) if raw else default
+    except ValueError:
+        raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
+    if value < 1:
+        raise SettingsError(f"{name} must be at least 1")
+    return value
 
 
 def _development_secret() -> str:
@@ -76,9 +95,18 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     web_workers: int = 1
     site_name: str = "政民互动"
+    # True only when ENGAGEMENT_ENV was set: the development outbox needs development chosen explicitly.
+    env_chosen: bool = False
+    sms_regions: tuple[str, ...] = ("CN",)
+    sms_hourly_budget: int = 2000
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 20
+    ws_connections_per_address: int = 50
     twilio_account_sid: str = ""
     twilio_auth_token: str = field(default="", repr=False)
     twilio_from_number: str = ""
+    # "test": argon2id at minimal cost, so the suite need not spend seconds per hash; production refuses it.
+    password_hash_profile: str = "default"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -100,9 +128,16 @@ class Settings:
             trusted_proxies=_csv(env.get("ENGAGEMENT_TRUSTED_PROXIES")),
             web_workers=int(env.get("ENGAGEMENT_WEB_WORKERS", "").strip() or 1),
             site_name=env.get("ENGAGEMENT_SITE_NAME", "").strip() or "政民互动",
+            env_chosen=bool(env.get("ENGAGEMENT_ENV", "").strip()),
+            sms_regions=tuple(region.upper() for region in _csv(env.get("ENGAGEMENT_SMS_REGIONS"))) or ("CN",),
+            sms_hourly_budget=_positive(env, "ENGAGEMENT_SMS_HOURLY_BUDGET", 2000),
+            login_failures_per_account=_positive(env, "ENGAGEMENT_LOGIN_FAILURES_PER_ACCOUNT", 5),
+            login_failures_per_address=_positive(env, "ENGAGEMENT_LOGIN_FAILURES_PER_ADDRESS", 20),
+            ws_connections_per_address=_positive(env, "ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS", 50),
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip(),
             twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip(),
+            password_hash_profile=env.get("ENGAGEMENT_PASSWORD_HASH_PROFILE", "").strip() or "default",
         )
         settings.validate()
         return settings
@@ -110,6 +145,11 @@ class Settings:
     @property
     def is_production(self) -> bool:
         return self.env == "production"
+
+    @property
+    def dev_outbox_enabled(self) -> bool:
+        """The development SMS outbox (every phone and code): only when development mode was chosen explicitly."""
+        return self.env == "development" and self.env_chosen and self.sms_backend == "console"
 
     @property
     def is_sqlite(self) -> bool:
@@ -132,6 +172,10 @@ class Settings:
             raise SettingsError("ENGAGEMENT_DATABASE_URL must start with sqlite:/// or postgresql://")
         if self.web_workers < 1:
             raise SettingsError("ENGAGEMENT_WEB_WORKERS must be at least 1")
+        if self.password_hash_profile not in PASSWORD_HASH_PROFILES:
+            raise SettingsError(f"ENGAGEMENT_PASSWORD_HASH_PROFILE must be 'default' or 'test', "
+                                f"not {self.password_hash_profile!r}")
+        self._validate_sms_regions()
         if self.sms_backend == "twilio":
             missing = [
                 name
@@ -147,6 +191,13 @@ class Settings:
         if self.is_production:
             self._validate_production()
 
+    def _validate_sms_regions(self) -> None:
+        from phonenumbers import SUPPORTED_REGIONS
+
+        unknown = [region for region in self.sms_regions if region not in SUPPORTED_REGIONS]
+        if unknown:
+            raise SettingsError(f"ENGAGEMENT_SMS_REGIONS holds unknown ISO region codes: {', '.join(unknown)}")
+
     def _validate_production(self) -> None:
         if self.secret_key.lower() in INSECURE_SECRET_VALUES:
             raise SettingsError("production needs ENGAGEMENT_SECRET_KEY (missing or a default value)")
@@ -158,6 +209,8 @@ class Settings:
             raise SettingsError("production refuses SQLite: use PostgreSQL or set ENGAGEMENT_ALLOW_SQLITE=1")
         if self.web_workers > 1 and not self.redis_url:
             raise SettingsError("several web workers need ENGAGEMENT_REDIS_URL so they share live events and limits")
+        if self.password_hash_profile == "test":
+            raise SettingsError("production refuses ENGAGEMENT_PASSWORD_HASH_PROFILE=test (cheap password hashes)")
 
     @property
     def sqlite_path(self) -> Path:

@@ -11,7 +11,8 @@ from twilio.base.exceptions import TwilioException, TwilioRestException, TwilioS
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from engagement.settings import Settings
+from engagement.masking import mask_personal_data, mask_phone
+from engagement.settings import Settings, get_settings
 
 log = logging.getLogger("engagement.sms")
 
@@ -46,6 +47,8 @@ class ConsoleBackend:
         from engagement.tables import DevSmsOutbox
 
         log.info("SMS to %s: %s", phone, body)
+        if not get_settings().dev_outbox_enabled:
+            return "console"
         row = DevSmsOutbox(phone=phone, body=body)
         await row.save()
         return f"console-{row.id}"
@@ -68,20 +71,29 @@ class TwilioBackend:
         return await asyncio.to_thread(self._send_blocking, phone, body)
 
     def _send_blocking(self, phone: str, body: str) -> str:
+        # Twilio's error text names the destination number: it is masked before anyone stores or logs it,
+        # and the original exception is not chained (a logged traceback would print it in full).
         try:
             message = self._client.messages.create(to=phone, from_=self._from, body=body)
         except TwilioRestException as error:
-            if error.status in TRANSIENT_HTTP_STATUSES:
-                raise TransientSmsError(f"twilio {error.status} {error.code}: {error.msg}") from error
-            raise PermanentSmsError(f"twilio {error.status} {error.code}: {error.msg}") from error
+            kind = TransientSmsError if error.status in TRANSIENT_HTTP_STATUSES else PermanentSmsError
+            raise kind(masked_provider_text(f"twilio {error.status} {error.code}: {error.msg}", phone)) from None
         except TwilioServiceException as error:  # RFC 9457 problem details, sent by newer Twilio APIs
             kind = TransientSmsError if error.status in TRANSIENT_HTTP_STATUSES else PermanentSmsError
-            raise kind(f"twilio {error.status} {error.code}: {error.title}: {error.detail or ''}") from error
+            text = f"twilio {error.status} {error.code}: {error.title}: {error.detail or ''}"
+            raise kind(masked_provider_text(text, phone)) from None
         except (requests.Timeout, requests.ConnectionError) as error:
-            raise TransientSmsError(f"twilio unreachable: {type(error).__name__}") from error
+            raise TransientSmsError(f"twilio unreachable: {type(error).__name__}") from None
         except TwilioException as error:
-            raise TransientSmsError(f"twilio: {error}") from error
+            raise TransientSmsError(masked_provider_text(f"twilio: {error}", phone)) from None
         return message.sid
+
+
+def masked_provider_text(text: str, phone: str) -> str:
+    """A gateway's error text with the destination number (in any spelling) and other personal data masked."""
+    for spelling in (phone, phone.lstrip("+"), phone.removeprefix("+86")):
+        text = text.replace(spelling, mask_phone(phone))
+    return mask_personal_data(text)
 
 
 _override: SmsBackend | None = None

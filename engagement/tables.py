@@ -7,6 +7,7 @@ from enum import Enum
 from piccolo.columns import (
     JSON,
     Boolean,
+    Date,
     DoublePrecision,
     ForeignKey,
     Integer,
@@ -30,6 +31,8 @@ class Department(Table, tablename="department"):
     slug = Varchar(length=64, unique=True, index=True, help_text="Short stable name used in URLs and the API.")
     name = Varchar(length=200, help_text="Full name shown to the public, e.g. 市发展和改革委员会.")
     description = Text(default="", help_text="What the department is responsible for.")
+    is_receiving_desk = Boolean(default=False, help_text="The mayor's office: receives and routes letters written "
+                                "to the mayor. At most one department; with none, administrators route them.")
     sort_order = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
 
@@ -99,6 +102,9 @@ class SmsMessage(Table, tablename="sms_message"):
     phone_encrypted = Secret(length=512)
     body_encrypted = Secret(length=2048, help_text="Emptied once the provider accepted the message.")
     purpose = Varchar(length=40, default="code")
+    # Unique through the index sms_message_event_key_unique (SQLite cannot add a UNIQUE column).
+    event_key = Varchar(length=120, null=True, default=None,
+                        help_text="What the message reports (e.g. letter:12:replied): at most one message per event.")
     status = Varchar(length=12, default="queued", index=True, help_text="queued, sending, sent or failed.")
     backend = Varchar(length=20, default="")
     provider_id = Varchar(length=100, default="")
@@ -154,3 +160,37 @@ class Notice(Table, tablename="notice"):
     body = Text(default="")
     is_published = Boolean(default=True)
     published_at = Timestamptz(default=TimestamptzNow())
+
+
+class WorkflowEvent(Table, tablename="workflow_event"):
+    """The history of every state change (engagement.workflow): who, when, from, to, why."""
+
+    aggregate = Varchar(length=40, index=True, help_text="What changed: consultation, opinion, letter, question…")
+    target_id = Integer(index=True)
+    transition = Varchar(length=40)
+    from_state = Varchar(length=30)
+    to_state = Varchar(length=30)
+    actor = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
+    actor_name = Varchar(length=100, default="", help_text="The staff username, or citizen / system.")
+    citizen = ForeignKey(references=Citizen, null=True, on_delete=OnDelete.set_null)
+    note = Text(default="", help_text="The reason given with the change.")
+    detail = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow(), index=True)
+
+
+class CalendarDay(Table, tablename="calendar_day"):
+    """Exceptions to the Monday-Friday week: public holidays and make-up working days (调休)."""
+
+    day = Date(unique=True)
+    is_workday = Boolean(help_text="True: a make-up working day on a weekend; False: a public holiday.")
+    name = Varchar(length=50, default="")
+
+
+class Reminder(Table, tablename="deadline_reminder"):
+    """One row per reminder sent (engagement.workdays.remind_once): a job run twice reminds once."""
+
+    reminder_key = Varchar(length=120, unique=True, help_text="e.g. letter-overdue:<department>:<date>")
+    department = ForeignKey(references=Department, null=True, on_delete=OnDelete.cascade, index=True)
+    kind = Varchar(length=40, help_text="What is due: letter, rectification…")
+    detail = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow())

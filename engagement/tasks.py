@@ -6,9 +6,9 @@ import logging
 import time
 
 from engagement.crypto import keyring
-from engagement.jobs import RetryLater, job
+from engagement.jobs import RetryLater, enqueue, job
 from engagement.settings import get_settings
-from engagement.sms import PermanentSmsError, TransientSmsError, get_backend
+from engagement.sms import PermanentSmsError, TransientSmsError, get_backend, masked_provider_text
 from engagement.tables import RateCounter, SmsCode, SmsCooldown, SmsMessage, StaffToken
 
 log = logging.getLogger("engagement.sms")
@@ -40,14 +40,17 @@ async def deliver_sms(message_id: int) -> None:
     message = await SmsMessage.objects().get(SmsMessage.id == message_id)
     backend = get_backend(get_settings())
     keys = keyring()
+    phone = keys.decrypt(message.phone_encrypted)
     try:
-        provider_id = await backend.send(keys.decrypt(message.phone_encrypted), keys.decrypt(message.body_encrypted))
+        provider_id = await backend.send(phone, keys.decrypt(message.body_encrypted))
     except TransientSmsError as error:
-        await _set_status(message_id, "queued", str(error))
-        raise RetryLater(str(error)) from error
+        reason = masked_provider_text(str(error), phone)  # every gateway's text, before it is stored or logged
+        await _set_status(message_id, "queued", reason)
+        raise RetryLater(reason) from None
     except PermanentSmsError as error:
-        log.warning("SMS %s refused by %s: %s", message_id, backend.name, error)
-        await _set_status(message_id, "failed", str(error))
+        reason = masked_provider_text(str(error), phone)
+        log.warning("SMS %s refused by %s: %s", message_id, backend.name, reason)
+        await _set_status(message_id, "failed", reason)
         return
     await SmsMessage.update(
         {
@@ -65,6 +68,21 @@ async def _set_status(message_id: int, status: str, error: str) -> None:
     await SmsMessage.update({SmsMessage.status: status, SmsMessage.last_error: error[:1000]}).where(
         SmsMessage.id == message_id
     )
+
+
+# A message still queued this long after it was written lost its hand-over to the job (e.g. the broker was
+# down right after the commit): hand it over again. deliver_sms claims a row once, so nothing is sent twice.
+STALE_QUEUED_SECONDS = 120
+
+
+@job("engagement.resend_stale_sms", max_retries=1)
+async def resend_stale_sms() -> None:
+    rows = await SmsMessage.select(SmsMessage.id).where(
+        (SmsMessage.status == "queued") & (SmsMessage.attempts == 0)
+        & (SmsMessage.created_at < time.time() - STALE_QUEUED_SECONDS)
+    ).limit(500)
+    for row in rows:
+        await enqueue("engagement.deliver_sms", row["id"])
 
 
 @job("engagement.purge_expired", max_retries=1)

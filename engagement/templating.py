@@ -1,4 +1,4 @@
-"""Globals every template can use: static URLs, navigation, preference links."""
+"""Globals and filters every template can use: static URLs, navigation, preference links, times."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from jinja2 import Environment, pass_context
 
+from engagement import clock, permissions
 from engagement.i18n import HTML_LANG, LANGUAGES, current_language
 from engagement.modules import manifests
 from engagement.settings import Settings
@@ -43,7 +44,24 @@ def preferences(context):
     return preferences_for(request.scope) if request is not None else None
 
 
+def register_time_filters(environment: Environment) -> None:
+    """Times in Beijing for people, and valid ``datetime`` attribute values (engagement/clock.py).
+
+    ``{{ value|date }}`` 2026-03-10, ``{{ value|datetime }}`` 2026-03-10 07:30,
+    ``{{ value|localtime("seconds") }}`` any of ``clock.FORMATS``, ``{{ value|machine }}`` the attribute
+    value, ``{{ time_tag(value, "date") }}`` the whole ``<time>`` element.
+    """
+    environment.filters.update(
+        date=lambda value: clock.display(value, "date"),
+        datetime=lambda value: clock.display(value, "datetime"),
+        localtime=clock.display,
+        machine=clock.machine_datetime,
+    )
+    environment.globals["time_tag"] = clock.time_tag
+
+
 def register_template_globals(environment: Environment, settings: Settings) -> None:
+    register_time_filters(environment)
     environment.globals.update(
         static=static_url,
         url_with=url_with,
@@ -54,4 +72,8 @@ def register_template_globals(environment: Environment, settings: Settings) -> N
         current_language=current_language.get,
         nav_items=lambda: [item for manifest in manifests() for item in manifest.nav],
         is_development=settings.env == "development",
+        # {% if can(staff, "letter.reply", letter.department) %}: the same answer the service gives.
+        can=permissions.allowed,
     )
+    for manifest in manifests():  # e.g. the modules' state enums, so templates compare with them
+        environment.globals.update(manifest.template_globals)

@@ -1,9 +1,12 @@
 """Citizen verification by SMS code (DESIGN sections 4 and 5).
 
 Codes: six digits from a CSPRNG, stored as a keyed hash, single use, valid five
-minutes, at most five checks. Sends: one per phone per minute, a daily cap per
-phone, hourly and daily caps per client address. All counters are atomic SQL
-statements, so several web processes and concurrent requests share them.
+minutes, at most five checks. Sends: only to the regions of ``ENGAGEMENT_SMS_REGIONS``;
+hourly and daily caps per client address (IPv6: per /64), a global hourly budget
+(``ENGAGEMENT_SMS_HOURLY_BUDGET``, toll-fraud guard), one per phone per minute and a
+daily cap per phone. All counters are atomic SQL statements, so several web processes
+and concurrent requests share them, and they are charged in one transaction with the
+code itself: a refused request charges nothing, so nobody can use up another's limits.
 """
 
 from __future__ import annotations
@@ -12,13 +15,17 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from engagement import jobs
+import phonenumbers
+
+from engagement import audit, limits
 from engagement.crypto import InvalidToken, constant_time_equals, keyring
-from engagement.db import write_transaction
+from engagement.db import unit_of_work
 from engagement.errors import InvalidInput, NotAuthenticated, TooManyRequests
 from engagement.i18n import _
+from engagement.limits import Window
 from engagement.phones import parse_mobile
-from engagement.tables import Citizen, RateCounter, SmsCode, SmsCooldown, SmsMessage
+from engagement.settings import get_settings
+from engagement.tables import Citizen, SmsCode, SmsCooldown
 
 CODE_TTL_SECONDS = 300
 RESEND_AFTER_SECONDS = 60
@@ -45,19 +52,59 @@ class VerifiedCitizen:
     phone_hash: str
 
 
+class SmsBudgetExhausted(TooManyRequests):
+    """The hourly budget of the whole site is used up."""
+
+
 async def request_code(raw_phone: object, client_address: str) -> CodeSent:
     phone = parse_mobile(raw_phone)
+    _require_allowed_region(phone)
     phone_hash = keyring().lookup_hash(phone)
+    client_hash = keyring().lookup_hash(f"client:{limits.address_group(client_address)}")
     now = time.time()
-    await _claim_cooldown(phone_hash, now)
-    await _count_or_refuse(f"sms:phone:{phone_hash}", DAY, PHONE_DAILY_CAP, now)
-    client_hash = keyring().lookup_hash(f"client:{client_address}")
-    await _count_or_refuse(f"sms:client:{client_hash}", HOUR, CLIENT_HOURLY_CAP, now)
-    await _count_or_refuse(f"sms:client-day:{client_hash}", DAY, CLIENT_DAILY_CAP, now)
     code = f"{secrets.randbelow(1_000_000):06d}"
-    message_id = await _store_code_and_message(phone, phone_hash, code, now)
-    await jobs.enqueue("engagement.deliver_sms", message_id)
+    try:
+        async with unit_of_work():
+            # The client's caps first: a client over them never reaches the phone's counters.
+            await _charge(Window(f"sms:client:{client_hash}", HOUR, CLIENT_HOURLY_CAP), now)
+            await _charge(Window(f"sms:client-day:{client_hash}", DAY, CLIENT_DAILY_CAP), now)
+            await _charge_budget(now)
+            await _claim_cooldown(phone_hash, now)
+            await _charge(Window(f"sms:phone:{phone_hash}", DAY, PHONE_DAILY_CAP), now)
+            await _store_code_and_send(phone, phone_hash, code, now)
+    except SmsBudgetExhausted:
+        await _alert_budget_exhausted(now)  # after the rollback, so the alert stays
+        raise
     return CodeSent(expires_in=CODE_TTL_SECONDS, resend_after=RESEND_AFTER_SECONDS)
+
+
+def _require_allowed_region(phone: str) -> None:
+    """Codes go only to the configured regions: SMS pumping sends codes to premium numbers abroad."""
+    region = phonenumbers.region_code_for_number(phonenumbers.parse(phone))
+    if region not in get_settings().sms_regions:
+        raise InvalidInput(_("Verification codes cannot be sent to mobile numbers of this country or region."))
+
+
+async def _charge(window: Window, now: float) -> None:
+    await limits.take_or_refuse(window, now, _("Too many codes requested. Please try again later."))
+
+
+async def _charge_budget(now: float) -> None:
+    window = Window("sms:budget", HOUR, get_settings().sms_hourly_budget)
+    if await limits.take(window, now) is None:
+        raise SmsBudgetExhausted(_("Verification codes are paused for a while. Please try again later."),
+                                 retry_after=window.retry_after(now))
+
+
+async def _alert_budget_exhausted(now: float) -> None:
+    """One audit entry per hour in which the budget ran out; the staff dashboard warns administrators."""
+    if await limits.take(Window("sms:budget-alert", HOUR, 1), now) is not None:
+        await audit.record(None, "sms.budget_exhausted", "sms", "", {"hourly_budget": get_settings().sms_hourly_budget})
+
+
+async def budget_exhausted_now() -> bool:
+    """Whether codes are refused this hour because the site's SMS budget ran out."""
+    return await limits.current(Window("sms:budget-alert", HOUR, 1), time.time()) > 0
 
 
 async def _claim_cooldown(phone_hash: str, now: float) -> None:
@@ -76,25 +123,12 @@ async def _claim_cooldown(phone_hash: str, now: float) -> None:
     raise TooManyRequests(_("Please wait before requesting another code."), retry_after=int(wait) + 1)
 
 
-async def _count_or_refuse(key: str, window: int, limit: int, now: float) -> None:
-    window_start = int(now // window) * window
-    rows = await RateCounter.raw(
-        "INSERT INTO rate_counter (bucket, count, expires_at) VALUES ({}, 1, {}) "
-        "ON CONFLICT (bucket) DO UPDATE SET count = rate_counter.count + 1 RETURNING count",
-        f"{key}@{window_start}",
-        window_start + window,
-    )
-    if rows[0]["count"] > limit:
-        raise TooManyRequests(
-            _("Too many codes requested. Please try again later."),
-            retry_after=int(window_start + window - now) + 1,
-        )
+async def _store_code_and_send(phone: str, phone_hash: str, code: str, now: float) -> None:
+    from engagement.notifications import send_sms
 
-
-async def _store_code_and_message(phone: str, phone_hash: str, code: str, now: float) -> int:
     keys = keyring()
     body = _("[Government Engagement] Your verification code is %(code)s, valid for 5 minutes.") % {"code": code}
-    async with write_transaction(SmsCode._meta.db):
+    async with unit_of_work():
         # A new code replaces any earlier one still waiting.
         await SmsCode.update({SmsCode.used_at: now}).where(
             (SmsCode.phone_hash == phone_hash) & SmsCode.used_at.is_null()
@@ -107,14 +141,7 @@ async def _store_code_and_message(phone: str, phone_hash: str, code: str, now: f
                 expires_at=now + CODE_TTL_SECONDS,
             )
         )
-        message = SmsMessage(
-            phone_encrypted=keys.encrypt(phone),
-            body_encrypted=keys.encrypt(body),
-            purpose="code",
-            created_at=now,
-        )
-        await message.save()
-    return message.id
+        await send_sms(body, purpose="code", phone=phone)
 
 
 async def verify_code(raw_phone: object, raw_code: object) -> VerifiedCitizen:

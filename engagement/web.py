@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, unquote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
@@ -24,10 +24,12 @@ from litestar.handlers import BaseRouteHandler
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 from litestar.types import Message, Scope
+from litestar.utils import normalize_path
 
 from engagement.accounts import Staff, require_role, staff_for_token
 from engagement.errors import DomainError, NotAuthenticated, TooManyRequests
-from engagement.i18n import DEFAULT_LANGUAGE, N_, _, current_language, normalise_language
+from engagement.forms import validation_detail
+from engagement.i18n import DEFAULT_LANGUAGE, N_, _, current_language, current_module, module_of, normalise_language
 from engagement.verification import VerifiedCitizen, citizen_from_token, verify_code
 
 log = logging.getLogger("engagement.web")
@@ -54,6 +56,8 @@ SECURITY_HEADERS = {
     "permissions-policy": "camera=(), microphone=(), geolocation=(), payment=()",
     "cross-origin-opener-policy": "same-origin",
 }
+# Production only: a development server on http://localhost must not pin HTTPS for the host.
+HSTS_HEADER = ("strict-transport-security", "max-age=31536000; includeSubDomains")
 
 
 @dataclass(frozen=True)
@@ -99,10 +103,11 @@ def preferences_for(scope: Scope) -> Preferences:
 
 async def apply_preferences(request: Request) -> None:
     preferences_for(request.scope)
+    current_module.set(module_of(getattr(request.route_handler.fn, "__module__", None)))
 
 
-async def add_headers(message: Message, scope: Scope) -> None:
-    """Security headers on every response; preference cookies when the URL changed them."""
+async def add_headers(message: Message, scope: Scope, hsts: bool = False) -> None:
+    """Security headers on every response (HSTS with ``hsts``); preference cookies when the URL changed them."""
     if message["type"] != "http.response.start":
         return
     headers = MutableScopeHeaders.from_message(message)
@@ -110,6 +115,8 @@ async def add_headers(message: Message, scope: Scope) -> None:
     headers["content-security-policy"] = ADMIN_CONTENT_SECURITY_POLICY if is_admin else CONTENT_SECURITY_POLICY
     for name, value in SECURITY_HEADERS.items():
         headers[name] = value
+    if hsts:
+        headers[HSTS_HEADER[0]] = HSTS_HEADER[1]
     preferences = scope.get("state", {}).get("preferences")
     if preferences is not None:
         for name, value in preferences.changed.items():
@@ -142,15 +149,27 @@ def handle_domain_error(request: Request, error: DomainError) -> Response:
 
 
 def handle_validation_error(request: Request, error: ValidationException) -> Response:
+    """400 naming each problem in the visitor's language, worded as the HTML forms word it (engagement.forms)."""
+    struct_type = _body_struct(request)
     problems = []
     for item in error.extra or []:
-        if isinstance(item, dict):
+        if isinstance(item, dict) and item.get("message"):
             key = item.get("key") or ""
-            problems.append(f"{key}: {item.get('message', '')}".strip(": "))
-    detail = _("The request is not valid.")
-    if problems:
-        detail = f"{detail} {'; '.join(problems)}"
+            problems.append(validation_detail(item["message"], "" if key == "data" else key, struct_type))
+    detail = "; ".join(problems) if problems else _("The request is not valid.")
     return error_response(request, 400, detail, {"errors": error.extra or []})
+
+
+def _body_struct(request: Request) -> type | None:
+    try:
+        parameter = request.route_handler.parsed_fn_signature.parameters.get("data")
+    except Exception:  # not every connection has a route handler (e.g. a 404)
+        return None
+    if parameter is None:
+        return None
+    annotation = getattr(parameter, "type_", None) or parameter.annotation
+    annotation = getattr(annotation, "__origin__", annotation) if hasattr(annotation, "__metadata__") else annotation
+    return annotation if isinstance(annotation, type) else None
 
 
 HTTP_DETAILS = {
@@ -200,16 +219,21 @@ async def current_staff(connection: ASGIConnection) -> Staff | None:
     if "staff" not in state:
         token = bearer_token(connection)
         # The API authenticates by bearer token only, so cookies (and CSRF) never matter there.
-        if token is None and not _request_path(connection.scope).startswith("/api/") and "session" in connection.scope:
+        if token is None and not is_api_path(connection.scope) and "session" in connection.scope:
             token = (connection.session or {}).get("staff_token")
         state["staff"] = await staff_for_token(token) if token else None
     return state["staff"]
 
 
-def _request_path(scope: Scope) -> str:
-    """The path as the client sent it (mounted apps such as /admin see a shortened scope path)."""
+def is_api_path(scope: Scope) -> bool:
+    """Whether the request goes to the JSON API, judged on the path as routing and the CSRF exclusions see it.
+
+    That is the decoded, normalised path (``/%61pi//v1`` is routed to ``/api/v1``), rebuilt from ``raw_path``
+    because mounted apps such as /admin see a shortened ``scope["path"]``.
+    """
     raw = scope.get("raw_path")
-    return raw.decode("latin-1") if raw else scope.get("path", "")
+    path = unquote(raw.decode("latin-1")) if raw else scope.get("root_path", "") + scope.get("path", "")
+    return f"{normalize_path(path)}/".startswith("/api/")
 
 
 def staff_guard(*roles: str):

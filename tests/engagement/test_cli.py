@@ -19,9 +19,11 @@ def engagement(*args: str, env: dict | None = None, timeout: float = 120) -> sub
         capture_output=True,
         text=True,
         timeout=timeout,
+        check=False,
     )
 
 
+@pytest.mark.database_independent
 @pytest.mark.parametrize("command", COMMANDS)
 def test_every_command_has_help(command):
     result = engagement(command, "--help")
@@ -69,11 +71,13 @@ def production_env(**changes: str) -> dict:
         "TWILIO_ACCOUNT_SID": "AC" + "0" * 32,
         "TWILIO_AUTH_TOKEN": "t" * 32,
         "TWILIO_FROM_NUMBER": "+15005550006",
+        "ENGAGEMENT_PASSWORD_HASH_PROFILE": None,  # the suite's cheap hashes, which production refuses
     }
     env.update(changes)
     return {key: value for key, value in env.items() if value is not None}
 
 
+@pytest.mark.database_independent
 @pytest.mark.parametrize(
     "changes, reason",
     [
@@ -84,6 +88,7 @@ def production_env(**changes: str) -> dict:
         ({"ENGAGEMENT_SMS_BACKEND": ""}, "console SMS backend"),
         ({"ENGAGEMENT_DATABASE_URL": "sqlite:///var/prod.sqlite3"}, "SQLite"),
         ({"TWILIO_AUTH_TOKEN": ""}, "TWILIO_AUTH_TOKEN"),
+        ({"ENGAGEMENT_PASSWORD_HASH_PROFILE": "test"}, "ENGAGEMENT_PASSWORD_HASH_PROFILE"),
     ],
 )
 def test_production_refuses_to_start_and_names_the_reason(changes, reason):
@@ -94,12 +99,14 @@ def test_production_refuses_to_start_and_names_the_reason(changes, reason):
     assert reason in lines[0]
 
 
+@pytest.mark.database_independent
 def test_production_accepts_sqlite_only_when_told_explicitly(tmp_path):
     env = production_env(ENGAGEMENT_DATABASE_URL=f"sqlite:///{tmp_path}/prod.sqlite3", ENGAGEMENT_ALLOW_SQLITE="1")
     result = engagement("migrate", env=env)
     assert result.returncode == 0, result.stderr
 
 
+@pytest.mark.database_independent
 def test_production_serves_without_the_development_outbox(tmp_path):
     env = production_env(ENGAGEMENT_DATABASE_URL=f"sqlite:///{tmp_path}/prod.sqlite3", ENGAGEMENT_ALLOW_SQLITE="1",
                          ENGAGEMENT_REDIS_URL=None, ENGAGEMENT_JOBS=None)
@@ -132,6 +139,7 @@ def test_serve_honours_the_port_variable(tmp_path):
         server.wait(timeout=20)
 
 
+@pytest.mark.database_independent
 def test_worker_without_redis_explains_itself():
     env = {key: value for key, value in service_environment().items() if key not in {"ENGAGEMENT_REDIS_URL", "ENGAGEMENT_JOBS"}}
     if not env["ENGAGEMENT_DATABASE_URL"].startswith("sqlite"):
@@ -141,6 +149,7 @@ def test_worker_without_redis_explains_itself():
     assert "ENGAGEMENT_REDIS_URL" in result.stderr
 
 
+@pytest.mark.database_independent
 def test_demo_loads_once(tmp_path):
     env = {**service_environment(), "ENGAGEMENT_DATABASE_URL": f"sqlite:///{tmp_path}/demo.sqlite3"}
     env.pop("ENGAGEMENT_REDIS_URL", None)

@@ -18,6 +18,8 @@ import yaml
 
 from engagement.settings import ENVIRONMENT_VARIABLES, Settings, SettingsError
 
+pytestmark = pytest.mark.database_independent  # the same in both runs of `make test`: the first covers them
+
 DOCKER = Path(__file__).resolve().parents[2] / "docker"
 APP_COMMANDS = {"web": "serve", "worker": "worker", "beat": "beat"}
 REQUIRED_IN_PRODUCTION = (

@@ -10,7 +10,7 @@ from tests.support import citizen_headers
 
 
 async def citizen_ids(client, phones):
-    """Citizens made through the real verification flow."""
+    """Citizens made through the verification services."""
     from engagement.tables import Citizen
 
     for phone in phones:

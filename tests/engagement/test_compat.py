@@ -1,0 +1,105 @@
+"""The framework internals of engagement/compat.py still have the shape and behaviour we rely on.
+
+A failure here after an upgrade means: read the framework's new source, adapt the override in
+engagement/compat.py, and update the version it names.
+"""
+
+import inspect
+import sqlite3
+from importlib.metadata import version
+
+import piccolo
+import pytest
+from litestar import Litestar, get, websocket_listener
+from litestar.testing import TestClient
+from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.querystring import QueryString
+
+from engagement import compat
+from engagement.db import PooledSQLiteEngine
+
+
+def test_the_checked_versions_are_the_installed_ones():
+    """Raise the pins in compat.py only after checking each override against the new source."""
+    assert version("litestar") == compat.LITESTAR_CHECKED
+    assert version("piccolo") == compat.PICCOLO_CHECKED == piccolo.__VERSION__
+
+
+# ---------- Litestar._wrap_send ----------
+
+def test_litestar_wraps_each_send_through_the_private_wrap_send_we_override():
+    parameters = list(inspect.signature(Litestar._wrap_send).parameters)
+    assert parameters == ["self", "send", "scope"]
+    assert "self._wrap_send(send=send, scope=scope)" in inspect.getsource(Litestar.__call__)
+
+
+@get("/page", sync_to_thread=False)
+def _page() -> str:
+    return "page"
+
+
+@websocket_listener("/echo")
+async def _echo(data: str) -> str:
+    return data
+
+
+def _messages_seen_by_before_send(app_class: type[Litestar]) -> list[str]:
+    seen: list[str] = []
+
+    async def hook(message, scope) -> None:
+        seen.append(message["type"])
+
+    app = app_class(route_handlers=[_page, _echo], before_send=[hook])
+    with TestClient(app) as client:
+        assert client.get("/page").text == "page"
+        with client.websocket_connect("/echo") as socket:
+            socket.send_text("hello")
+            assert socket.receive_text() == "hello"
+    return seen
+
+
+def test_websocket_frames_skip_the_before_send_hooks_and_http_responses_do_not():
+    assert "websocket.send" in _messages_seen_by_before_send(Litestar)  # what the override avoids
+    seen = _messages_seen_by_before_send(compat.LitestarWithoutWebsocketSendHooks)
+    assert "http.response.start" in seen
+    assert not [kind for kind in seen if kind.startswith("websocket.")]
+
+
+# ---------- SQLiteEngine._run_in_new_connection ----------
+
+def test_piccolo_runs_queries_outside_transactions_through_the_private_method_we_override():
+    parameters = list(inspect.signature(SQLiteEngine._run_in_new_connection).parameters)
+    assert parameters == ["self", "query", "args", "query_type", "table"]
+    for caller in (SQLiteEngine.run_querystring, SQLiteEngine.run_ddl):
+        assert "self._run_in_new_connection(" in inspect.getsource(caller)
+    # The pooled runner skips Piccolo's branch for SQLite without RETURNING.
+    assert sqlite3.sqlite_version_info >= (3, 35)
+
+
+@pytest.fixture
+async def pooled_engine(tmp_path):
+    engine = PooledSQLiteEngine(path=str(tmp_path / "compat.sqlite3"), pool_size=1)
+    await engine.start_connection_pool()
+    yield engine
+    await engine.close_connection_pool()
+
+
+async def test_a_query_outside_a_transaction_runs_on_the_pooled_connection(pooled_engine):
+    # A TEMP table lives in one connection only: it is found again only on the same, pooled, connection.
+    await pooled_engine.run_ddl("CREATE TEMP TABLE probe (x INTEGER)")
+    await pooled_engine.run_querystring(QueryString("INSERT INTO probe (x) VALUES ({})", 7))
+    assert await pooled_engine.run_querystring(QueryString("SELECT x FROM probe")) == [{"x": 7}]
+
+
+async def test_a_transaction_keeps_piccolos_own_connection(pooled_engine):
+    await pooled_engine.run_ddl("CREATE TEMP TABLE probe (x INTEGER)")
+    async with pooled_engine.transaction():
+        with pytest.raises(sqlite3.OperationalError, match="no such table"):
+            await pooled_engine.run_querystring(QueryString("SELECT x FROM probe"))
+
+
+async def test_without_a_pool_each_query_gets_a_new_connection(tmp_path):
+    engine = PooledSQLiteEngine(path=str(tmp_path / "plain.sqlite3"))
+    await engine.run_ddl("CREATE TEMP TABLE probe (x INTEGER)")
+    with pytest.raises(sqlite3.OperationalError, match="no such table"):
+        await engine.run_querystring(QueryString("SELECT x FROM probe"))
