@@ -1,7 +1,7 @@
 """JSON API of consultations (DESIGN section 4): HTTP in, a service call, a read schema out.
 
-Permissions are checked by the services (consultations.permissions) through the loaders;
-the route guards only let staff roles in. Domain errors map to HTTP in engagement.web.
+Each staff route's guard names its permission (engagement.permissions.guard: the role); the service
+checks it again with the object's department. Domain errors map to HTTP in engagement.web.
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from litestar.params import Body, FromPath, FromQuery, JSONBody
 from litestar.response import File
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
-from consultations import services
-from consultations.permissions import STAFF_ROLES
+from consultations import opinions, services
 from consultations.schemas import (
+    DEFAULT_PER_PAGE,
     AttachmentRead,
     BulkReviewInput,
     BulkReviewResult,
@@ -39,21 +39,33 @@ from consultations.schemas import (
     OutcomeInput,
     OutcomeRead,
     ReviewInput,
+    SectionInput,
     SupportResult,
     TopicCreate,
     TopicList,
     TopicRead,
+    page_bounds,
 )
+from consultations.tables import Decision, Moderation
 from engagement.accounts import Staff
+from engagement.permissions import guard
 from engagement.uploads import upload_path
 from engagement.verification import VerifiedCitizen
-from engagement.web import client_address, staff_guard
+from engagement.web import client_address
 
-StatusFilter = Literal["open", "closed", "concluded"]
+StatusFilter = Literal["open", "closed", "concluded"]  # the public states of tables.Status
 
 
-def _sections(items) -> list[tuple[str, str]] | None:
+def section_pairs(items: list[SectionInput] | None) -> list[tuple[str, str]] | None:
     return None if items is None else [(item.heading, item.body) for item in items]
+
+
+def update_changes(data: ConsultationUpdate) -> dict:
+    """The fields given (not None), as ``services.update_consultation`` takes them."""
+    changes = {key: getattr(data, key) for key in data.__struct_fields__ if getattr(data, key) is not None}
+    if "sections" in changes:
+        changes["sections"] = section_pairs(data.sections)
+    return changes
 
 
 @dataclass
@@ -62,7 +74,6 @@ class AttachmentUpload:
     purpose: str = "draft"
 
 
-STAFF = [staff_guard(*STAFF_ROLES)]
 STAFF_TAGS = ["consultations (staff)"]
 
 
@@ -75,10 +86,10 @@ class ConsultationController(Controller):
     @get("/consultations", summary="Published consultations (filters: status, department, topic, q)")
     async def list_consultations(
         self, status: FromQuery[StatusFilter | None] = None, department: FromQuery[str | None] = None, topic: FromQuery[int | None] = None,
-        q: FromQuery[str | None] = None, page: FromQuery[int] = 1, per_page: FromQuery[int] = services.DEFAULT_PER_PAGE,
+        q: FromQuery[str | None] = None, page: FromQuery[int] = 1, per_page: FromQuery[int] = DEFAULT_PER_PAGE,
     ) -> ConsultationList:
         items, total = await services.list_consultations(status, department, topic, q, page, per_page)
-        page, per_page = services.page_bounds(page, per_page)
+        page, per_page = page_bounds(page, per_page)
         return ConsultationList(items=items, total=total, page=page, per_page=per_page)
 
     @get("/consultations/{consultation_id:int}", summary="A consultation with sections, counts and outcome")
@@ -87,16 +98,16 @@ class ConsultationController(Controller):
 
     @get("/consultations/{consultation_id:int}/opinions", summary="Published opinions (masked authors)")
     async def list_opinions(self, consultation_id: FromPath[int], section: FromQuery[int | None] = None, page: FromQuery[int] = 1,
-                            per_page: FromQuery[int] = services.DEFAULT_PER_PAGE) -> OpinionList:
-        items, total = await services.list_public_opinions(consultation_id, section, page, per_page)
-        page, per_page = services.page_bounds(page, per_page)
+                            per_page: FromQuery[int] = DEFAULT_PER_PAGE) -> OpinionList:
+        items, total = await opinions.list_public_opinions(consultation_id, section, page, per_page)
+        page, per_page = page_bounds(page, per_page)
         return OpinionList(items=items, total=total, page=page, per_page=per_page)
 
     @post("/consultations/{consultation_id:int}/opinions", status_code=HTTP_201_CREATED,
           summary="Submit an opinion (citizen token, or phone + code in the body)")
     async def submit_opinion(self, consultation_id: FromPath[int], data: JSONBody[OpinionCreate],
                              citizen: NamedDependency[VerifiedCitizen]) -> OpinionSubmitted:
-        return await services.submit_opinion(citizen, consultation_id, data.content, data.name, data.organization,
+        return await opinions.submit_opinion(citizen, consultation_id, data.content, data.name, data.organization,
                                              data.section, data.notify_by_sms)
 
     @get("/consultations/{consultation_id:int}/outcome", summary="The published outcome report")
@@ -112,7 +123,7 @@ class ConsultationController(Controller):
     @post("/opinions/{opinion_id:int}/support", status_code=HTTP_200_OK, summary="Support an opinion (one per phone)")
     async def support(self, opinion_id: FromPath[int], citizen: NamedDependency[VerifiedCitizen],
                       data: JSONBody[CitizenAction | None] = None) -> SupportResult:
-        return await services.support_opinion(citizen, opinion_id)
+        return await opinions.support_opinion(citizen, opinion_id)
 
     @get("/topics", summary="Topics (专题)")
     async def topics(self) -> TopicList:
@@ -124,36 +135,38 @@ class ConsultationController(Controller):
         return await services.get_topic(topic_id)
 
 
-    @post("/consultations", status_code=HTTP_201_CREATED, summary="Create a consultation (draft)", guards=STAFF, tags=STAFF_TAGS)
+    @post("/consultations", status_code=HTTP_201_CREATED, summary="Create a consultation (draft)",
+          guards=[guard("consultation.create")], tags=STAFF_TAGS)
     async def create(self, request: Request, staff: NamedDependency[Staff],
                      data: JSONBody[ConsultationCreate]) -> ConsultationDetail:
         consultation_id = await services.create_consultation(
             staff, title=data.title, department=data.department, closes_at=data.closes_at, summary=data.summary,
-            body=data.body, opens_at=data.opens_at, topic=data.topic, sections=_sections(data.sections),
+            body=data.body, opens_at=data.opens_at, topic=data.topic, sections=section_pairs(data.sections),
             client_address=client_address(request))
         return await services.staff_consultation(staff, consultation_id)
 
-    @get("/staff/consultations", summary="The consultations a staff member manages, drafts included", guards=STAFF, tags=STAFF_TAGS)
+    @get("/staff/consultations", summary="The consultations a staff member manages, drafts included",
+         guards=[guard("consultation.view_staff")], tags=STAFF_TAGS)
     async def mine(self, staff: NamedDependency[Staff], department: FromQuery[str | None] = None,
                    status: FromQuery[str | None] = None) -> ConsultationStaffList:
         items, total = await services.list_staff_consultations(staff, department, status)
         return ConsultationStaffList(items=items, total=total)
 
-    @get("/staff/consultations/{consultation_id:int}", summary="A consultation as its department sees it", guards=STAFF, tags=STAFF_TAGS)
+    @get("/staff/consultations/{consultation_id:int}", summary="A consultation as its department sees it",
+         guards=[guard("consultation.view_staff")], tags=STAFF_TAGS)
     async def staff_view(self, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> ConsultationDetail:
         return await services.staff_consultation(staff, consultation_id)
 
-    @patch("/consultations/{consultation_id:int}", summary="Edit texts, dates, topic or (draft) sections", guards=STAFF, tags=STAFF_TAGS)
+    @patch("/consultations/{consultation_id:int}", summary="Edit texts, dates, topic or (draft) sections",
+           guards=[guard("consultation.edit")], tags=STAFF_TAGS)
     async def update(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                      data: JSONBody[ConsultationUpdate]) -> ConsultationDetail:
-        changes = {key: getattr(data, key) for key in data.__struct_fields__ if getattr(data, key) is not None}
-        if "sections" in changes:
-            changes["sections"] = _sections(data.sections)
-        await services.update_consultation(staff, consultation_id, changes, client_address(request))
+        await services.update_consultation(staff, consultation_id, update_changes(data), client_address(request))
         return await services.staff_consultation(staff, consultation_id)
 
     @post("/consultations/{consultation_id:int}/attachments", status_code=HTTP_201_CREATED,
-          summary="Attach a PDF, DOCX, PNG or JPEG (≤ 20 MB, checked by content)", guards=STAFF, tags=STAFF_TAGS)
+          summary="Attach a PDF, DOCX, PNG or JPEG (≤ 20 MB, checked by content)",
+          guards=[guard("consultation.edit")], tags=STAFF_TAGS)
     async def attach(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                      data: Annotated[AttachmentUpload, Body(media_type=RequestEncodingType.MULTI_PART)]
                      ) -> AttachmentRead:
@@ -161,25 +174,29 @@ class ConsultationController(Controller):
         return await services.add_attachment(staff, consultation_id, content, data.file.filename, data.purpose,
                                              client_address(request))
 
-    @post("/consultations/{consultation_id:int}/publish", status_code=HTTP_200_OK, summary="Publish: draft → open", guards=STAFF, tags=STAFF_TAGS)
+    @post("/consultations/{consultation_id:int}/publish", status_code=HTTP_200_OK, summary="Publish: draft → open",
+          guards=[guard("consultation.publish")], tags=STAFF_TAGS)
     async def publish(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> ConsultationDetail:
         await services.publish_consultation(staff, consultation_id, client_address(request))
         return await services.staff_consultation(staff, consultation_id)
 
-    @post("/consultations/{consultation_id:int}/close", status_code=HTTP_200_OK, summary="Close early", guards=STAFF, tags=STAFF_TAGS)
+    @post("/consultations/{consultation_id:int}/close", status_code=HTTP_200_OK, summary="Close early",
+          guards=[guard("consultation.close")], tags=STAFF_TAGS)
     async def close(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> ConsultationDetail:
         await services.close_consultation(staff, consultation_id, client_address(request))
         return await services.staff_consultation(staff, consultation_id)
 
     @post("/consultations/{consultation_id:int}/extend", status_code=HTTP_200_OK,
-          summary="Extend the deadline (recorded and shown publicly)", guards=STAFF, tags=STAFF_TAGS)
+          summary="Extend the deadline (recorded and shown publicly)",
+          guards=[guard("consultation.extend")], tags=STAFF_TAGS)
     async def extend(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                      data: JSONBody[DeadlineExtend]) -> ConsultationDetail:
         await services.extend_deadline(staff, consultation_id, data.closes_at, data.reason, client_address(request))
         return await services.staff_consultation(staff, consultation_id)
 
     @put("/consultations/{consultation_id:int}/outcome", status_code=HTTP_200_OK,
-         summary="Write the outcome (final text, interpretation)", guards=STAFF, tags=STAFF_TAGS)
+         summary="Write the outcome (final text, interpretation)",
+         guards=[guard("consultation.conclude")], tags=STAFF_TAGS)
     async def save_outcome(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                       data: JSONBody[OutcomeInput]) -> ConsultationDetail:
         await services.save_outcome(staff, consultation_id, data.final_text, data.interpretation,
@@ -187,46 +204,52 @@ class ConsultationController(Controller):
         return await services.staff_consultation(staff, consultation_id)
 
     @post("/consultations/{consultation_id:int}/conclude", status_code=HTTP_200_OK,
-          summary="Conclude: publish the outcome (closed → concluded)", guards=STAFF, tags=STAFF_TAGS)
+          summary="Conclude: publish the outcome (closed → concluded)",
+          guards=[guard("consultation.conclude")], tags=STAFF_TAGS)
     async def conclude(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> ConsultationDetail:
         await services.conclude_consultation(staff, consultation_id, client_address(request))
         return await services.staff_consultation(staff, consultation_id)
 
-    @get("/consultations/{consultation_id:int}/review-queue", summary="All opinions, for review (filters)", guards=STAFF, tags=STAFF_TAGS)
+    @get("/consultations/{consultation_id:int}/review-queue", summary="All opinions, for review (filters)",
+         guards=[guard("opinion.review")], tags=STAFF_TAGS)
     async def review_queue(self, staff: NamedDependency[Staff], consultation_id: FromPath[int],
-                           status: FromQuery[Literal["pending", "approved", "rejected"] | None] = None,
-                           decision: FromQuery[Literal["pending", "adopted", "partially_adopted", "not_adopted"] | None] = None,
+                           status: FromQuery[Moderation | None] = None, decision: FromQuery[Decision | None] = None,
                            section: FromQuery[int | None] = None, q: FromQuery[str | None] = None, page: FromQuery[int] = 1,
-                           per_page: FromQuery[int] = services.DEFAULT_PER_PAGE) -> OpinionStaffList:
-        filters = services.QueueFilters(status=status, decision=decision, section=section, q=q)
-        items, total = await services.review_queue(staff, consultation_id, filters, page, per_page)
-        page, per_page = services.page_bounds(page, per_page)
+                           per_page: FromQuery[int] = DEFAULT_PER_PAGE) -> OpinionStaffList:
+        filters = opinions.QueueFilters(status=status, decision=decision, section=section, q=q)
+        items, total = await opinions.review_queue(staff, consultation_id, filters, page, per_page)
+        page, per_page = page_bounds(page, per_page)
         return OpinionStaffList(items=items, total=total, page=page, per_page=per_page)
 
     @post("/consultations/{consultation_id:int}/reviews", status_code=HTTP_200_OK,
-          summary="One decision and reply for many opinions", guards=STAFF, tags=STAFF_TAGS)
+          summary="One decision and reply for many opinions",
+          guards=[guard("opinion.review")], tags=STAFF_TAGS)
     async def bulk_review(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                           data: JSONBody[BulkReviewInput]) -> BulkReviewResult:
-        items = await services.review_opinions(staff, consultation_id, data.ids, data.decision, data.reply,
+        items = await opinions.review_opinions(staff, consultation_id, data.ids, data.decision, data.reply,
                                                client_address(request))
         return BulkReviewResult(reviewed=len(items), items=items)
 
-    @get("/consultations/{consultation_id:int}/export", summary="Export opinions as CSV or XLSX (audit-logged)", guards=STAFF, tags=STAFF_TAGS)
+    @get("/consultations/{consultation_id:int}/export", summary="Export opinions as CSV or XLSX (audit-logged)",
+         guards=[guard("consultation.export")], tags=STAFF_TAGS)
     async def export(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                      format: FromQuery[Literal["csv", "xlsx"]] = "csv") -> Response:
         return await export_response(staff, consultation_id, format, client_address(request))
 
-    @post("/opinions/{opinion_id:int}/review", status_code=HTTP_200_OK, summary="Decide on an opinion, with a reply", guards=STAFF, tags=STAFF_TAGS)
+    @post("/opinions/{opinion_id:int}/review", status_code=HTTP_200_OK, summary="Decide on an opinion, with a reply",
+          guards=[guard("opinion.review")], tags=STAFF_TAGS)
     async def review(self, request: Request, staff: NamedDependency[Staff], opinion_id: FromPath[int],
                      data: JSONBody[ReviewInput]) -> OpinionStaff:
-        return await services.review_opinion(staff, opinion_id, data.decision, data.reply, client_address(request))
+        return await opinions.review_opinion(staff, opinion_id, data.decision, data.reply, client_address(request))
 
-    @post("/opinions/{opinion_id:int}/moderate", status_code=HTTP_200_OK, summary="Approve or reject a held opinion", guards=STAFF, tags=STAFF_TAGS)
+    @post("/opinions/{opinion_id:int}/moderate", status_code=HTTP_200_OK, summary="Approve or reject a held opinion",
+          guards=[guard("opinion.moderate")], tags=STAFF_TAGS)
     async def moderate(self, request: Request, staff: NamedDependency[Staff], opinion_id: FromPath[int],
                        data: JSONBody[ModerateInput]) -> OpinionStaff:
-        return await services.moderate_opinion(staff, opinion_id, data.action, client_address(request))
+        return await opinions.moderate_opinion(staff, opinion_id, data.action, client_address(request))
 
-    @post("/topics", status_code=HTTP_201_CREATED, summary="Create a topic (administrators)", guards=STAFF, tags=STAFF_TAGS)
+    @post("/topics", status_code=HTTP_201_CREATED, summary="Create a topic (administrators)",
+          guards=[guard("topic.manage")], tags=STAFF_TAGS)
     async def create_topic(self, request: Request, staff: NamedDependency[Staff],
                            data: JSONBody[TopicCreate]) -> TopicRead:
         return await services.create_topic(staff, data.title, data.description, client_address(request))
@@ -237,7 +260,7 @@ EXPORT_TYPES = {"csv": "text/csv; charset=utf-8",
 
 
 async def export_response(staff: Staff, consultation_id: FromPath[int], fmt: str, address: str) -> Response:
-    content, filename = await services.export_opinions(staff, consultation_id, fmt, address)
+    content, filename = await opinions.export_opinions(staff, consultation_id, fmt, address)
     return Response(content=content, media_type=EXPORT_TYPES[fmt],
                     headers={"content-disposition": f'attachment; filename="{filename}"',
                              "cache-control": "no-store"})

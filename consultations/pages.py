@@ -1,12 +1,14 @@
 """Server-rendered pages of consultations: the public site and the department's back office.
 
-Every page works without JavaScript. Handlers parse the form, call one service and render or
-redirect; the rules live in services.py and permissions.py.
+Every page works without JavaScript. Handlers turn the form into the API's request struct
+(engagement.forms.parse_form: the same limits and messages), call one service and render or
+redirect; the rules live in services.py / opinions.py, who may do what in permissions.py. The
+citizen behind a form comes from engagement.citizen_pages (the SMS widget and the verified session).
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from enum import Enum
 from typing import Annotated, Any
 
 from litestar import Request, Response, get, post
@@ -16,25 +18,38 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
 from litestar.response import Redirect, Template
 
-from consultations import permissions, services
-from consultations.api import export_response
-from consultations.permissions import STAFF_ROLES
-from engagement import verification
+from consultations import opinions, services
+from consultations.api import export_response, section_pairs, update_changes
+from consultations.schemas import (
+    DEFAULT_PER_PAGE,
+    BulkReviewInput,
+    ConsultationCreate,
+    ConsultationUpdate,
+    DeadlineExtend,
+    ModerateInput,
+    OpinionCreate,
+    OutcomeInput,
+    ReviewInput,
+)
+from consultations.tables import Decision, Moderation, Status
+from engagement import permissions
 from engagement.accounts import Staff
-from engagement.errors import DomainError, InvalidInput, NotAuthenticated
+from engagement.citizen_pages import NEVER_KEPT, form_citizen, page_citizen, page_identity
+from engagement.errors import DomainError, InvalidInput
+from engagement.forms import parse_form
 from engagement.i18n import _
+from engagement.permissions import guard
 from engagement.tables import Department
-from engagement.web import client_address, staff_guard
+from engagement.web import client_address
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
-STAFF = [staff_guard(*STAFF_ROLES)]
-STATUS_FILTERS = ("open", "closed", "concluded")
+STATUS_FILTERS = (Status.open, Status.closed, Status.concluded)
+TEXT_FIELDS = ("title", "summary", "body")  # an emptied text is a change, not an absent field
 
 
 def render(template_name: str, context: dict[str, Any], status_code: int = 200) -> Template:
-    """A module template; ``beijing`` lets templates show stored UTC times in local time."""
-    return Template(template_name, context={**context, "beijing": services.LOCAL_TIME}, status_code=status_code)
+    return Template(template_name, context=context, status_code=status_code)
 
 
 def _int(value: Any) -> int | None:
@@ -44,13 +59,12 @@ def _int(value: Any) -> int | None:
         return None
 
 
-def _when(value: str | None, field: str) -> datetime | None:
-    if not value:
-        return None
+def _choice(states: type[Enum], value: str | None) -> Enum | None:
+    """A filter from the query string: one of ``states``, else no filter."""
     try:
-        return datetime.fromisoformat(value)
+        return states(value) if value else None
     except ValueError:
-        raise InvalidInput(_("The date and time are not valid: %(field)s.") % {"field": field}) from None
+        return None
 
 
 async def _departments() -> list[dict[str, Any]]:
@@ -63,15 +77,17 @@ async def _departments() -> list[dict[str, Any]]:
 @get("/consultations", name="consultations", include_in_schema=False)
 async def consultation_list(request: Request) -> Template:
     query = request.query_params
-    status = query.get("status") if query.get("status") in STATUS_FILTERS else None
+    status = _choice(Status, query.get("status"))
+    status = status if status in STATUS_FILTERS else None
     department = query.get("department") or None
     topic = _int(query.get("topic"))
     q = (query.get("q") or "").strip()
     page = _int(query.get("page")) or 1
     items, total = await services.list_consultations(status, department, topic, q or None, page)
     return render("consultations/list.html", context={
-        "items": items, "total": total, "page": page, "per_page": services.DEFAULT_PER_PAGE,
-        "filters": {"status": status or "", "department": department or "", "topic": topic, "q": q},
+        "items": items, "total": total, "page": page, "per_page": DEFAULT_PER_PAGE,
+        "filters": {"status": status.value if status else "", "department": department or "", "topic": topic,
+                    "q": q},
         "departments": await _departments(), "topics": await services.list_topics(),
     })
 
@@ -81,34 +97,23 @@ async def topic_page(topic_id: FromPath[int]) -> Template:
     return render("consultations/topic.html", context={"topic": await services.get_topic(topic_id)})
 
 
-async def _detail_context(request: Request, consultation_id: FromPath[int], count_view: bool = False,
+async def _detail_context(request: Request, consultation_id: int, count_view: bool = False,
                           **extra: Any) -> dict[str, Any]:
+    """The consultation page; ``page_identity`` brings back what was typed before "Get code"."""
     consultation = await services.get_consultation(consultation_id, count_view=count_view)
     section = _int(request.query_params.get("section"))
     page = _int(request.query_params.get("page")) or 1
-    opinions, total = await services.list_public_opinions(consultation_id, section, page)
+    items, total = await opinions.list_public_opinions(consultation_id, section, page)
     return {
-        "consultation": consultation, "opinions": opinions, "opinion_total": total, "page": page,
-        "per_page": services.DEFAULT_PER_PAGE, "section_filter": section,
-        "verified": bool(request.session.get("citizen_token")) if "session" in request.scope else False,
-        "form": {}, **extra,
+        "consultation": consultation, "opinions": items, "opinion_total": total, "page": page,
+        "per_page": DEFAULT_PER_PAGE, "section_filter": section, **page_identity(request), **extra,
     }
 
 
 @get("/consultations/{consultation_id:int}", name="consultation", include_in_schema=False)
 async def consultation_page(request: Request, consultation_id: FromPath[int]) -> Template:
     return render("consultations/detail.html",
-                    context=await _detail_context(request, consultation_id, count_view=True))
-
-
-def _citizen_from_session(request: Request) -> verification.VerifiedCitizen | None:
-    token = request.session.get("citizen_token") if "session" in request.scope else None
-    if not token:
-        return None
-    try:
-        return verification.citizen_from_token(token)
-    except NotAuthenticated:
-        return None
+                  context=await _detail_context(request, consultation_id, count_view=True))
 
 
 @post("/consultations/{consultation_id:int}/opinions", include_in_schema=False)
@@ -116,64 +121,41 @@ async def submit_opinion_page(request: Request, consultation_id: FromPath[int],
                               data: Annotated[dict[str, str], FORM]) -> Template:
     """The opinion form: phone + code (or an earlier verification in this session), then the service."""
     try:
-        if data.get("phone") or data.get("code"):
-            citizen = await verification.verify_code(data.get("phone"), data.get("code"))
-            request.session["citizen_token"] = verification.issue_citizen_token(citizen)
-        else:
-            citizen = _citizen_from_session(request)
-            if citizen is None:
-                raise NotAuthenticated(_("Please verify your mobile phone number first."))
-        submitted = await services.submit_opinion(
-            citizen, consultation_id, data.get("content", ""), data.get("name"), data.get("organization"),
-            _int(data.get("section")), data.get("notify_by_sms") == "1",
-        )
+        opinion = parse_form(OpinionCreate, data)  # before the code is used up by verifying it
+        citizen = await form_citizen(request, data)
+        submitted = await opinions.submit_opinion(citizen, consultation_id, opinion.content, opinion.name,
+                                                  opinion.organization, opinion.section, opinion.notify_by_sms)
     except DomainError as error:
-        form = {k: v for k, v in data.items() if k not in ("code", "_csrf_token")}
+        form = {key: value for key, value in data.items() if key not in NEVER_KEPT}
         context = await _detail_context(request, consultation_id, form=form, error=error.detail,
                                         phone=data.get("phone", ""))
         status = 400 if error.status_code == 401 else error.status_code
         return render("consultations/detail.html", context=context, status_code=status)
     consultation = await services.get_consultation(consultation_id)
     return render("consultations/submitted.html",
-                    context={"consultation": consultation, "submitted": submitted}, status_code=201)
-
-
-@post("/consultations/{consultation_id:int}/code", include_in_schema=False)
-async def request_code_page(request: Request, consultation_id: FromPath[int],
-                            data: Annotated[dict[str, str], FORM]) -> Template:
-    """The SMS widget's fallback without JavaScript: send the code, show the form again as filled in."""
-    form = {k: v for k, v in data.items() if k not in ("code", "_csrf_token")}
-    try:
-        await verification.request_code(data.get("phone", ""), client_address(request))
-    except DomainError as error:
-        context = await _detail_context(request, consultation_id, form=form, error=error.detail,
-                                        phone=data.get("phone", ""))
-        return render("consultations/detail.html", context=context, status_code=error.status_code)
-    context = await _detail_context(request, consultation_id, form=form, phone=data.get("phone", ""),
-                                    sms_notice=_("The code has been sent."))
-    return render("consultations/detail.html", context=context)
+                  context={"consultation": consultation, "submitted": submitted}, status_code=201)
 
 
 @post("/consultations/opinions/{opinion_id:int}/support", include_in_schema=False)
 async def support_page(request: Request, opinion_id: FromPath[int]) -> Response:
-    citizen = _citizen_from_session(request)
-    consultation_id = _int((await request.form()).get("consultation"))
-    target = f"/consultations/{consultation_id}#opinion-{opinion_id}" if consultation_id else "/consultations"
+    """The support button: citizens verified earlier in this session; others verify first."""
+    citizen = page_citizen(request)
     if citizen is None:
         return Redirect(path="/verify", status_code=303)
-    await services.support_opinion(citizen, opinion_id)
-    return Redirect(path=target, status_code=303)
+    supported = await opinions.support_opinion(citizen, opinion_id)
+    return Redirect(path=f"/consultations/{supported.consultation}#opinion-{opinion_id}", status_code=303)
 
 
 # ---------- staff ----------
 
-@get("/staff/consultations", name="staff-consultations", guards=STAFF, include_in_schema=False)
+@get("/staff/consultations", name="staff-consultations", guards=[guard("consultation.view_staff")],
+     include_in_schema=False)
 async def staff_list(request: Request, staff: NamedDependency[Staff]) -> Template:
     items, total = await services.list_staff_consultations(staff, request.query_params.get("department") or None)
     return render("consultations/staff_list.html", context={"staff": staff, "items": items, "total": total})
 
 
-@get("/staff/consultations/new", guards=STAFF, include_in_schema=False)
+@get("/staff/consultations/new", guards=[guard("consultation.create")], include_in_schema=False)
 async def staff_new(request: Request, staff: NamedDependency[Staff]) -> Template:
     chosen = request.query_params.get("department")
     if chosen:  # a link from a department's page: check before showing the form
@@ -183,98 +165,93 @@ async def staff_new(request: Request, staff: NamedDependency[Staff]) -> Template
         "staff": staff, "departments": departments, "topics": await services.list_topics(), "form": {}})
 
 
-def _sections_from(text: str) -> list[tuple[str, str]]:
+def _sections_from(text: str) -> list[dict[str, str]]:
     """Sections typed as blocks separated by a blank line: the first line is the heading."""
     sections = []
     for block in (text or "").replace("\r\n", "\n").split("\n\n"):
         lines = block.strip().split("\n")
         if lines and lines[0].strip():
-            sections.append((lines[0].strip(), "\n".join(lines[1:]).strip()))
+            sections.append({"heading": lines[0].strip(), "body": "\n".join(lines[1:]).strip()})
     return sections
 
 
-@post("/staff/consultations", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations", guards=[guard("consultation.create")], include_in_schema=False)
 async def staff_create(request: Request, staff: NamedDependency[Staff],
                        data: Annotated[dict[str, str], FORM]) -> Response:
-    closes_at = _when(data.get("closes_at"), _("Deadline"))
-    if closes_at is None:
-        raise InvalidInput(_("Please give the deadline."))
+    form = parse_form(ConsultationCreate, data, sections=_sections_from(data.get("sections", "")))
     consultation_id = await services.create_consultation(
-        staff, title=data.get("title", ""), department=data.get("department", ""), closes_at=closes_at,
-        summary=data.get("summary", ""), body=data.get("body", ""), opens_at=_when(data.get("opens_at"), _("Opens")),
-        topic=_int(data.get("topic")), sections=_sections_from(data.get("sections", "")),
+        staff, title=form.title, department=form.department, closes_at=form.closes_at, summary=form.summary,
+        body=form.body, opens_at=form.opens_at, topic=form.topic, sections=section_pairs(form.sections),
         client_address=client_address(request))
     return Redirect(path=f"/staff/consultations/{consultation_id}", status_code=303)
 
 
-@get("/staff/consultations/{consultation_id:int}", guards=STAFF, include_in_schema=False)
+@get("/staff/consultations/{consultation_id:int}", guards=[guard("consultation.view_staff")],
+     include_in_schema=False)
 async def staff_detail(staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> Template:
     consultation = await services.staff_consultation(staff, consultation_id)
     return render("consultations/staff_detail.html", context={
         "staff": staff, "consultation": consultation, "topics": await services.list_topics(),
-        "can": lambda permission: permissions.allowed(staff, permission, staff.department_id
-                                                      if not staff.is_admin else None),
         "sections_text": "\n\n".join(f"{s.heading}\n{s.body}".strip() for s in consultation.sections),
     })
 
 
-def _back(consultation_id: FromPath[int], anchor: str = "") -> Response:
+def _back(consultation_id: int, anchor: str = "") -> Response:
     return Redirect(path=f"/staff/consultations/{consultation_id}{anchor}", status_code=303)
 
 
-@post("/staff/consultations/{consultation_id:int}/edit", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations/{consultation_id:int}/edit", guards=[guard("consultation.edit")],
+      include_in_schema=False)
 async def staff_edit(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                      data: Annotated[dict[str, str], FORM]) -> Response:
-    changes: dict[str, Any] = {key: data[key] for key in ("title", "summary", "body") if key in data}
-    if data.get("closes_at"):
-        changes["closes_at"] = _when(data["closes_at"], _("Deadline"))
-    if data.get("opens_at"):
-        changes["opens_at"] = _when(data["opens_at"], _("Opens"))
-    if data.get("topic"):
-        changes["topic"] = _int(data["topic"])
+    fixed: dict[str, Any] = {key: data[key] for key in TEXT_FIELDS if key in data}
     if "sections" in data:
-        changes["sections"] = _sections_from(data["sections"])
+        fixed["sections"] = _sections_from(data["sections"])
+    changes = update_changes(parse_form(ConsultationUpdate, data, **fixed))
     row = await services.get_consultation_for_staff(staff, consultation_id, "consultation.edit")
-    if row["status"] != "draft":
+    if row["status"] != Status.draft:  # the published form has neither field; a stale page may still send them
         changes.pop("sections", None)
         changes.pop("closes_at", None)
     await services.update_consultation(staff, consultation_id, changes, client_address(request))
     return _back(consultation_id)
 
 
-@post("/staff/consultations/{consultation_id:int}/publish", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations/{consultation_id:int}/publish", guards=[guard("consultation.publish")],
+      include_in_schema=False)
 async def staff_publish(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> Response:
     await services.publish_consultation(staff, consultation_id, client_address(request))
     return _back(consultation_id)
 
 
-@post("/staff/consultations/{consultation_id:int}/close", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations/{consultation_id:int}/close", guards=[guard("consultation.close")],
+      include_in_schema=False)
 async def staff_close(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> Response:
     await services.close_consultation(staff, consultation_id, client_address(request))
     return _back(consultation_id)
 
 
-@post("/staff/consultations/{consultation_id:int}/extend", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations/{consultation_id:int}/extend", guards=[guard("consultation.extend")],
+      include_in_schema=False)
 async def staff_extend(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                        data: Annotated[dict[str, str], FORM]) -> Response:
-    closes_at = _when(data.get("closes_at"), _("New deadline"))
-    if closes_at is None:
-        raise InvalidInput(_("Please give the new deadline."))
-    await services.extend_deadline(staff, consultation_id, closes_at, data.get("reason", ""), client_address(request))
+    form = parse_form(DeadlineExtend, data)
+    await services.extend_deadline(staff, consultation_id, form.closes_at, form.reason, client_address(request))
     return _back(consultation_id)
 
 
-@post("/staff/consultations/{consultation_id:int}/outcome", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations/{consultation_id:int}/outcome", guards=[guard("consultation.conclude")],
+      include_in_schema=False)
 async def staff_outcome(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                         data: Annotated[dict[str, str], FORM]) -> Response:
-    await services.save_outcome(staff, consultation_id, data.get("final_text", ""), data.get("interpretation", ""),
-                                client_address(request))
-    if data.get("conclude") == "1":
+    form = parse_form(OutcomeInput, data)
+    await services.save_outcome(staff, consultation_id, form.final_text, form.interpretation, client_address(request))
+    if data.get("conclude") == "1":  # the "save and publish" button
         await services.conclude_consultation(staff, consultation_id, client_address(request))
     return _back(consultation_id, "#outcome")
 
 
-@post("/staff/consultations/{consultation_id:int}/attachments", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations/{consultation_id:int}/attachments", guards=[guard("consultation.edit")],
+      include_in_schema=False)
 async def staff_attach(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                        data: Annotated[dict[str, Any], MULTIPART]) -> Response:
     upload = data.get("file")
@@ -285,61 +262,62 @@ async def staff_attach(request: Request, staff: NamedDependency[Staff], consulta
     return _back(consultation_id, "#attachments")
 
 
-@get("/staff/consultations/{consultation_id:int}/opinions", guards=STAFF, include_in_schema=False)
+@get("/staff/consultations/{consultation_id:int}/opinions", guards=[guard("opinion.review")],
+     include_in_schema=False)
 async def staff_queue(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> Template:
     query = request.query_params
-    filters = services.QueueFilters(
-        status=query.get("status") if query.get("status") in ("pending", "approved", "rejected") else None,
-        decision=query.get("decision") if query.get("decision") in (*services.DECISIONS, "pending") else None,
+    filters = opinions.QueueFilters(
+        status=_choice(Moderation, query.get("status")), decision=_choice(Decision, query.get("decision")),
         section=_int(query.get("section")), q=(query.get("q") or "").strip() or None,
     )
     page = _int(query.get("page")) or 1
-    items, total = await services.review_queue(staff, consultation_id, filters, page)
+    items, total = await opinions.review_queue(staff, consultation_id, filters, page)
     consultation = await services.get_consultation_for_staff(staff, consultation_id, "opinion.review")
     return render("consultations/staff_queue.html", context={
         "staff": staff, "consultation": consultation, "items": items, "total": total, "filters": filters,
-        "page": page, "per_page": services.DEFAULT_PER_PAGE, "templates": services.REPLY_TEMPLATES,
+        "page": page, "per_page": DEFAULT_PER_PAGE, "templates": opinions.REPLY_TEMPLATES,
         "query": request.url.query,
     })
 
 
-def _queue(consultation_id: FromPath[int], query: str = "") -> Response:
+def _queue(consultation_id: int, query: str = "") -> Response:
     suffix = f"?{query}" if query else ""
     return Redirect(path=f"/staff/consultations/{consultation_id}/opinions{suffix}", status_code=303)
 
 
-@post("/staff/opinions/{opinion_id:int}/review", guards=STAFF, include_in_schema=False)
+def _reply_or_standard(reply: str, decision: str) -> str:
+    return reply.strip() or _(opinions.REPLY_TEMPLATES[decision])
+
+
+@post("/staff/opinions/{opinion_id:int}/review", guards=[guard("opinion.review")], include_in_schema=False)
 async def staff_review(request: Request, staff: NamedDependency[Staff], opinion_id: FromPath[int],
                        data: Annotated[dict[str, str], FORM]) -> Response:
-    decision = data.get("decision", "")
-    reply = data.get("reply", "")
-    if not reply.strip() and decision in services.REPLY_TEMPLATES:
-        reply = _(services.REPLY_TEMPLATES[decision])
-    opinion = await services.review_opinion(staff, opinion_id, decision, reply, client_address(request))
+    form = parse_form(ReviewInput, data)
+    opinion = await opinions.review_opinion(staff, opinion_id, form.decision,
+                                            _reply_or_standard(form.reply, form.decision), client_address(request))
     return _queue(opinion.consultation, data.get("query", ""))
 
 
-@post("/staff/opinions/{opinion_id:int}/moderate", guards=STAFF, include_in_schema=False)
+@post("/staff/opinions/{opinion_id:int}/moderate", guards=[guard("opinion.moderate")], include_in_schema=False)
 async def staff_moderate(request: Request, staff: NamedDependency[Staff], opinion_id: FromPath[int],
                          data: Annotated[dict[str, str], FORM]) -> Response:
-    opinion = await services.moderate_opinion(staff, opinion_id, data.get("action", ""), client_address(request))
+    form = parse_form(ModerateInput, data)
+    opinion = await opinions.moderate_opinion(staff, opinion_id, form.action, client_address(request))
     return _queue(opinion.consultation, data.get("query", ""))
 
 
-@post("/staff/consultations/{consultation_id:int}/reviews", guards=STAFF, include_in_schema=False)
+@post("/staff/consultations/{consultation_id:int}/reviews", guards=[guard("opinion.review")],
+      include_in_schema=False)
 async def staff_bulk_review(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> Response:
-    form = await request.form()
-    ids = [i for i in (_int(v) for v in form.getall("ids")) if i is not None] if "ids" in form else []
-    if not ids:
-        raise InvalidInput(_("Please select at least one opinion."))
-    decision = form.get("decision", "")
-    reply = form.get("reply", "") or (_(services.REPLY_TEMPLATES[decision]) if decision in services.REPLY_TEMPLATES
-                                      else "")
-    await services.review_opinions(staff, consultation_id, ids, decision, reply, client_address(request))
-    return _queue(consultation_id, form.get("query", ""))
+    data = await request.form()  # "ids" comes once per ticked box
+    form = parse_form(BulkReviewInput, data, ids=data.getall("ids", []))
+    await opinions.review_opinions(staff, consultation_id, form.ids, form.decision,
+                                   _reply_or_standard(form.reply, form.decision), client_address(request))
+    return _queue(consultation_id, data.get("query", ""))
 
 
-@get("/staff/consultations/{consultation_id:int}/export", guards=STAFF, include_in_schema=False)
+@get("/staff/consultations/{consultation_id:int}/export", guards=[guard("consultation.export")],
+     include_in_schema=False)
 async def staff_export(request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int]) -> Response:
     fmt = request.query_params.get("format", "csv")
     return await export_response(staff, consultation_id, fmt if fmt in ("csv", "xlsx") else "csv",
@@ -347,7 +325,7 @@ async def staff_export(request: Request, staff: NamedDependency[Staff], consulta
 
 
 ROUTES = [
-    consultation_list, topic_page, consultation_page, submit_opinion_page, request_code_page, support_page,
+    consultation_list, topic_page, consultation_page, submit_opinion_page, support_page,
     staff_list, staff_new, staff_create, staff_detail, staff_edit, staff_publish, staff_close, staff_extend,
     staff_outcome, staff_attach, staff_queue, staff_review, staff_moderate, staff_bulk_review, staff_export,
 ]

@@ -11,54 +11,80 @@ from typing import Annotated, Literal
 
 import msgspec
 
-DecisionValue = Literal["adopted", "partially_adopted", "not_adopted"]
-Phone = Annotated[str, msgspec.Meta(max_length=32, description="With `code`: verify in the same request.")]
-Code = Annotated[str, msgspec.Meta(max_length=12)]
+from engagement.i18n import N_
+
+DecisionValue = Literal["adopted", "partially_adopted", "not_adopted"]  # the values of tables.DECIDED
+Phone = Annotated[str, msgspec.Meta(max_length=32, title=N_("Mobile phone number"),
+                                    description="With `code`: verify in the same request.")]
+Code = Annotated[str, msgspec.Meta(max_length=12, title=N_("Verification code"))]
+Title = Annotated[str, msgspec.Meta(min_length=1, max_length=200, title=N_("Title"))]
+Summary = Annotated[str, msgspec.Meta(max_length=5000, title=N_("Summary"))]
+Preamble = Annotated[str, msgspec.Meta(max_length=200_000, title=N_("Preamble of the draft"))]
+Opens = Annotated[datetime, msgspec.Meta(title=N_("Opens"), description="Without an offset: Beijing time.")]
+Deadline = Annotated[datetime, msgspec.Meta(title=N_("Deadline"), description="Without an offset: Beijing time.")]
+TopicId = Annotated[int, msgspec.Meta(title=N_("Topic"))]
+Reply = Annotated[str, msgspec.Meta(max_length=5000, title=N_("Reply"))]
+
+DEFAULT_PER_PAGE = 20
+MAX_PER_PAGE = 100
+MIN_OPINION_LENGTH = 5
+MAX_OPINION_LENGTH = 5000
 
 
-# ---------- requests ----------
+def page_bounds(page: int, per_page: int) -> tuple[int, int]:
+    return max(1, page), max(1, min(MAX_PER_PAGE, per_page))
+
+
+# ---------- requests (the API's bodies and the HTML forms, engagement.forms.parse_form) ----------
 
 class SectionInput(msgspec.Struct):
-    heading: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    body: Annotated[str, msgspec.Meta(max_length=100_000)] = ""
+    heading: Annotated[str, msgspec.Meta(min_length=1, max_length=200, title=N_("Section heading"))]
+    body: Annotated[str, msgspec.Meta(max_length=100_000, title=N_("Section text"))] = ""
+
+
+Sections = Annotated[list[SectionInput], msgspec.Meta(title=N_("Numbered sections"))]
 
 
 class ConsultationCreate(msgspec.Struct):
-    title: Annotated[str, msgspec.Meta(max_length=200)]
-    department: Annotated[str, msgspec.Meta(max_length=64, description="Department slug.")]
-    closes_at: datetime
-    summary: Annotated[str, msgspec.Meta(max_length=5000)] = ""
-    body: Annotated[str, msgspec.Meta(max_length=200_000)] = ""
-    opens_at: datetime | None = None
-    topic: int | None = None
-    sections: list[SectionInput] | None = None
+    title: Title
+    department: Annotated[str, msgspec.Meta(min_length=1, max_length=64, title=N_("Department"),
+                                            description="Department slug.")]
+    closes_at: Deadline
+    summary: Summary = ""
+    body: Preamble = ""
+    opens_at: Opens | None = None
+    topic: TopicId | None = None
+    sections: Sections | None = None
 
 
 class ConsultationUpdate(msgspec.Struct):
-    title: Annotated[str, msgspec.Meta(max_length=200)] | None = None
-    summary: Annotated[str, msgspec.Meta(max_length=5000)] | None = None
-    body: Annotated[str, msgspec.Meta(max_length=200_000)] | None = None
-    opens_at: datetime | None = None
-    closes_at: datetime | None = None
-    topic: int | None = None
-    sections: list[SectionInput] | None = None
+    title: Title | None = None
+    summary: Summary | None = None
+    body: Preamble | None = None
+    opens_at: Opens | None = None
+    closes_at: Deadline | None = None
+    topic: TopicId | None = None
+    sections: Sections | None = None
 
 
 class DeadlineExtend(msgspec.Struct):
-    closes_at: datetime
-    reason: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+    closes_at: Annotated[datetime, msgspec.Meta(title=N_("New deadline"),
+                                                description="Without an offset: Beijing time.")]
+    reason: Annotated[str, msgspec.Meta(max_length=1000, title=N_("Reason for the extension"))] = ""
 
 
 class OutcomeInput(msgspec.Struct):
-    final_text: Annotated[str, msgspec.Meta(max_length=200_000)] = ""
-    interpretation: Annotated[str, msgspec.Meta(max_length=100_000)] = ""
+    final_text: Annotated[str, msgspec.Meta(max_length=200_000, title=N_("Final document"))] = ""
+    interpretation: Annotated[str, msgspec.Meta(max_length=100_000, title=N_("Plain-language interpretation"))] = ""
 
 
 class OpinionCreate(msgspec.Struct):
-    content: Annotated[str, msgspec.Meta(max_length=20_000, description="5 to 5,000 characters.")]
-    name: Annotated[str, msgspec.Meta(max_length=50)] | None = None
-    organization: Annotated[str, msgspec.Meta(max_length=100)] | None = None
-    section: int | None = msgspec.field(default=None)  # section number
+    content: Annotated[str, msgspec.Meta(min_length=MIN_OPINION_LENGTH, max_length=MAX_OPINION_LENGTH,
+                                         title=N_("Your opinion"),
+                                         description="5 to 5,000 characters.")]
+    name: Annotated[str, msgspec.Meta(max_length=50, title=N_("Name"))] | None = None
+    organization: Annotated[str, msgspec.Meta(max_length=100, title=N_("Employer or organisation"))] | None = None
+    section: Annotated[int, msgspec.Meta(title=N_("Section"), description="The section number.")] | None = None
     notify_by_sms: bool = False
     phone: Phone | None = None
     code: Code | None = None
@@ -70,23 +96,23 @@ class CitizenAction(msgspec.Struct):
 
 
 class ReviewInput(msgspec.Struct):
-    decision: DecisionValue
-    reply: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    decision: Annotated[DecisionValue, msgspec.Meta(title=N_("Decision"))]
+    reply: Reply = ""
 
 
 class BulkReviewInput(msgspec.Struct):
-    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=500)]
-    decision: DecisionValue
-    reply: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    ids: Annotated[list[int], msgspec.Meta(min_length=1, max_length=500, title=N_("Selected opinions"))]
+    decision: Annotated[DecisionValue, msgspec.Meta(title=N_("Decision"))]
+    reply: Reply = ""
 
 
 class ModerateInput(msgspec.Struct):
-    action: Literal["approve", "reject"]
+    action: Annotated[Literal["approve", "reject"], msgspec.Meta(title=N_("Moderation"))]
 
 
 class TopicCreate(msgspec.Struct):
-    title: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
-    description: Annotated[str, msgspec.Meta(max_length=5000)] = ""
+    title: Title
+    description: Annotated[str, msgspec.Meta(max_length=5000, title=N_("Description"))] = ""
 
 
 # ---------- public reads ----------
@@ -114,6 +140,7 @@ class ExtensionRead(msgspec.Struct):
 
 
 class DepartmentRef(msgspec.Struct):
+    id: int
     slug: str
     name: str
 
@@ -203,6 +230,7 @@ class OpinionSubmitted(msgspec.Struct):
 class SupportResult(msgspec.Struct):
     support_count: int
     counted: bool
+    consultation: int  # the opinion's consultation (the website returns there)
 
 
 class TopicRead(msgspec.Struct):

@@ -8,10 +8,13 @@ from piccolo.columns import Boolean, ForeignKey, Integer, OnDelete, Text, Timest
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
+from engagement.moderation import ModerationState
 from engagement.tables import Citizen, Department, StaffUser
 
 
 class Status(str, Enum):
+    """A consultation's states (consultations/workflows.py: CONSULTATION)."""
+
     draft = "draft"
     open = "open"
     closed = "closed"
@@ -19,10 +22,19 @@ class Status(str, Enum):
 
 
 class Decision(str, Enum):
+    """The department's decision on an opinion (OPINION_DECISION); ``pending``: not decided yet."""
+
     pending = "pending"
     adopted = "adopted"
     partially_adopted = "partially_adopted"
     not_adopted = "not_adopted"
+
+
+DECIDED = (Decision.adopted, Decision.partially_adopted, Decision.not_adopted)
+ADOPTED = (Decision.adopted, Decision.partially_adopted)  # counted as "采纳" (docs/consultations.md)
+
+# Pre-moderation of an opinion (OPINION_MODERATION): the core's states, pending / approved / rejected.
+Moderation = ModerationState
 
 
 class Topic(Table, tablename="consultation_topic"):
@@ -89,17 +101,6 @@ class Attachment(Table, tablename="consultation_attachment"):
     created_at = Timestamptz(default=TimestamptzNow())
 
 
-class DeadlineExtension(Table, tablename="consultation_extension"):
-    """A recorded, publicly shown change of the deadline."""
-
-    consultation = ForeignKey(references=Consultation, on_delete=OnDelete.cascade, index=True)
-    previous_closes_at = Timestamptz()
-    new_closes_at = Timestamptz()
-    reason = Text(default="")
-    staff = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
-    created_at = Timestamptz(default=TimestamptzNow())
-
-
 class Opinion(Table, tablename="consultation_opinion"):
     """One citizen's comment; the department records a decision and a reply."""
 
@@ -111,13 +112,13 @@ class Opinion(Table, tablename="consultation_opinion"):
     citizen = ForeignKey(references=Citizen, on_delete=OnDelete.cascade, help_text="The verified phone behind it.")
     dedupe_key = Varchar(length=200, unique=True,
                          help_text="consultation:citizen:hash of the text; the same phone cannot post the same text twice.")
-    moderation = Varchar(length=10, default="approved", index=True, help_text="pending (held), approved or rejected.")
+    moderation = Varchar(length=10, default=Moderation.approved.value, index=True,
+                         help_text="pending (held), approved or rejected.")
     decision = Varchar(length=20, default=Decision.pending.value, choices=Decision, index=True)
     reply = Text(default="", help_text="The department's answer, published with the decision.")
     reviewer = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
     reviewed_at = Timestamptz(null=True, default=None)
     notify_by_sms = Boolean(default=False, help_text="The citizen asked for an SMS when answered.")
-    notified_at = Timestamptz(null=True, default=None, help_text="Set once the answer SMS was queued.")
     created_at = Timestamptz(default=TimestamptzNow())
 
 

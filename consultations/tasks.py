@@ -1,4 +1,4 @@
-"""Jobs of the consultations module (ids in, idempotent): closing at the deadline, answer SMS."""
+"""Jobs of the consultations module (ids in, idempotent): closing at the deadline."""
 
 from __future__ import annotations
 
@@ -19,9 +19,3 @@ async def close_due() -> None:
     closed = await services.close_due_consultations()
     if closed:
         log.info("closed %d consultation(s) at their deadline", closed)
-
-
-@job("consultations.notify_reply", max_retries=5, backoff_seconds=5.0)
-async def notify_reply(opinion_id: int) -> None:
-    """Queue 'your opinion was answered' by SMS once, if the citizen asked for it."""
-    await services.notify_reply(opinion_id)

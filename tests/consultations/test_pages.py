@@ -43,9 +43,14 @@ async def test_opinion_form_without_javascript(client, make_consultation):
     page = await client.get(url)
     assert page.status_code == 200 and "坚持人民至上。" in page.text and 'name="phone"' in page.text
     token = await csrf_token(client)
-    # The "get code" button without JavaScript: the page comes back with the form as filled in.
-    sent = await client.post(f"{url}/code", data={"phone": PHONE, "content": "我的意见草稿", "_csrf_token": token})
-    assert sent.status_code == 200 and "我的意见草稿" in sent.text
+    # The "get code" button without JavaScript posts to the core's /verify/code, which sends the code and
+    # brings the browser back to the form, filled in as it was (engagement.citizen_pages).
+    assert f'value="{url}#sms-phone"' in page.text and 'formaction="/verify/code"' in page.text
+    sent = await client.post("/verify/code", data={"phone": PHONE, "content": "我的意见草稿",
+                                                   "return_to": f"{url}#sms-phone", "_csrf_token": token})
+    assert sent.status_code == 303 and sent.headers["location"] == f"{url}#sms-phone"
+    back = await client.get(url)
+    assert back.status_code == 200 and "我的意见草稿" in back.text
     from tests.support import read_code
 
     code = await read_code(client, PHONE)

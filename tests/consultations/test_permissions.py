@@ -10,7 +10,7 @@ import re
 
 import pytest
 
-from consultations import permissions
+from engagement import permissions
 from tests.support import citizen_headers
 
 PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")

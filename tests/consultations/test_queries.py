@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from consultations import opinions as opinion_services
 from consultations import services
 from engagement.verification import VerifiedCitizen
 from tests.consultations.conftest import staff_of
@@ -30,11 +31,11 @@ async def _world(cast, client, consultations: int, opinions: int, first: int | N
     offset = 1000 if first is not None else 0
     citizen = VerifiedCitizen(id=row["id"], phone_hash=row["phone_hash"])
     for n in range(offset, offset + opinions):
-        submitted = await services.submit_opinion(citizen, target, f"第{n}条意见：建议增加绿地。", name="张小明",
+        submitted = await opinion_services.submit_opinion(citizen, target, f"第{n}条意见：建议增加绿地。", name="张小明",
                                                   section=1 + n % 2)
         if n % 3 == 0:
-            await services.review_opinion(editor, submitted.id, "adopted", "已采纳")
-        await services.support_opinion(citizen, submitted.id)
+            await opinion_services.review_opinion(editor, submitted.id, "adopted", "已采纳")
+        await opinion_services.support_opinion(citizen, submitted.id)
     return target
 
 
