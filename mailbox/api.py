@@ -8,15 +8,17 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 
 from engagement.accounts import Staff
+from engagement.forms import parse_form
+from engagement.permissions import guard
 from engagement.verification import VerifiedCitizen
-from engagement.web import client_address, staff_guard
+from engagement.web import client_address
 from mailbox import services
-from mailbox.permissions import STAFF_ROLES
 from mailbox.schemas import (
     AssignRequest,
     FiguresRead,
     LetterCreate,
     LetterReceipt,
+    LookupRequest,
     NoteRead,
     NoteRequest,
     PublicDraftRead,
@@ -37,8 +39,6 @@ from mailbox.schemas import (
     staff_letter,
     writer_letter,
 )
-
-STAFF = [staff_guard(*STAFF_ROLES)]
 
 
 def _figures(figures: services.Figures) -> FiguresRead:
@@ -78,7 +78,8 @@ class PublicLetterController(Controller):
 
     @get("/lookup", summary="The writer's letter: status, timeline and reply (a wrong query code is a 404)")
     async def lookup(self, tracking_number: FromQuery[str], query_code: FromQuery[str]) -> WriterLetter:
-        letter, events = await services.writer_view(tracking_number, query_code)
+        query = parse_form(LookupRequest, {"tracking_number": tracking_number, "query_code": query_code})
+        letter, events = await services.writer_view(query.tracking_number, query.query_code)
         return writer_letter(letter, events)
 
     @get("/{tracking_number:str}", summary="One published letter")
@@ -97,50 +98,57 @@ class StaffLetterController(Controller):
 
     path = "/api/v1/letters/{tracking_number:str}"
     tags = ["mailbox (staff)"]
-    guards = STAFF
 
-    @post("/assign", status_code=HTTP_200_OK, summary="Route the letter to a department (mayor's office)")
+    @post("/assign", status_code=HTTP_200_OK, guards=[guard("letter.assign")],
+          summary="Route the letter to a department (the receiving desk)")
     async def assign(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                      data: JSONBody[AssignRequest]) -> StaffLetter:
         return staff_letter(await services.assign_letter(staff, tracking_number, data.department, data.note,
                                                          client_address(request)))
 
-    @post("/reply", status_code=HTTP_200_OK, summary="Answer the letter (the responsible department)")
+    @post("/reply", status_code=HTTP_200_OK, guards=[guard("letter.reply")],
+          summary="Answer the letter (the responsible department)")
     async def reply(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                     data: JSONBody[ReplyRequest]) -> StaffLetter:
         return staff_letter(await services.reply_to_letter(staff, tracking_number, data.reply, client_address(request)))
 
-    @post("/transfer", status_code=HTTP_200_OK, summary="Return the letter to the mayor's office with a reason")
+    @post("/transfer", status_code=HTTP_200_OK, guards=[guard("letter.transfer")],
+          summary="Return the letter to the receiving desk with a reason")
     async def transfer(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                        data: JSONBody[TransferRequest]) -> StaffLetter:
         return staff_letter(await services.transfer_letter(staff, tracking_number, data.reason,
                                                            client_address(request)))
 
-    @post("/notes", status_code=HTTP_201_CREATED, summary="Add an internal note")
+    @post("/notes", status_code=HTTP_201_CREATED, guards=[guard("letter.note")],
+          summary="Add an internal note")
     async def note(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                    data: JSONBody[NoteRequest]) -> NoteRead:
         note = await services.add_note(staff, tracking_number, data.body, client_address(request))
         return NoteRead(id=note["id"], body=note["body"], author_name=note["author_name"],
                         created_at=note["created_at"].isoformat())
 
-    @get("/publication", summary="The masked public version proposed for review")
+    @get("/publication", guards=[guard("letter.publish")],
+         summary="The masked public version proposed for review")
     async def publication(self, staff: NamedDependency[Staff], tracking_number: FromPath[str]) -> PublicDraftRead:
         _letter, draft = await services.prepare_publication(staff, tracking_number)
         return PublicDraftRead(subject=draft.subject, body=draft.body, reply=draft.reply,
                                findings={part: [f.kind for f in found] for part, found in draft.findings.items()})
 
-    @post("/publish", status_code=HTTP_200_OK, summary="Publish the (edited) masked version; 409 without consent")
+    @post("/publish", status_code=HTTP_200_OK, guards=[guard("letter.publish")],
+          summary="Publish the (edited) masked version; 409 without consent")
     async def publish(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str],
                       data: JSONBody[PublishRequest | None] = None) -> StaffLetter:
         data = data or PublishRequest()
         return staff_letter(await services.publish_letter(staff, tracking_number, data.subject, data.body, data.reply,
                                                           client_address(request)))
 
-    @post("/unpublish", status_code=HTTP_200_OK, summary="Withdraw the letter from publication")
+    @post("/unpublish", status_code=HTTP_200_OK, guards=[guard("letter.publish")],
+          summary="Withdraw the letter from publication")
     async def unpublish(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str]) -> StaffLetter:
         return staff_letter(await services.unpublish_letter(staff, tracking_number, client_address(request)))
 
-    @post("/close", status_code=HTTP_200_OK, summary="Close an answered letter the writer did not rate; 409 otherwise")
+    @post("/close", status_code=HTTP_200_OK, guards=[guard("letter.close")],
+          summary="Close an answered letter the writer did not rate; 409 otherwise")
     async def close(self, request: Request, staff: NamedDependency[Staff], tracking_number: FromPath[str]) -> StaffLetter:
         return staff_letter(await services.close_letter(staff, tracking_number, client_address(request)))
 
@@ -148,13 +156,14 @@ class StaffLetterController(Controller):
 class StaffInboxController(Controller):
     path = "/api/v1/staff/letters"
     tags = ["mailbox (staff)"]
-    guards = STAFF
+    guards = [guard("letter.view")]
 
-    @get("/", summary="The inbox: letters routed to the staff member's department (all for the mayor's office)")
+    @get("/", summary="The inbox: letters routed to the staff member's department (all for the receiving desk); "
+                      "routing=true: the letters waiting to be routed")
     async def inbox(self, staff: NamedDependency[Staff], status: FromQuery[str | None] = None, category: FromQuery[str | None] = None,
                     overdue: FromQuery[bool] = False, department: FromQuery[str | None] = None, q: FromQuery[str | None] = None, page: FromQuery[int] = 1,
-                    page_size: FromQuery[int] = services.PAGE_SIZE) -> StaffLetterList:
-        found = await services.inbox(staff, status, category, overdue, department, q, page, page_size)
+                    page_size: FromQuery[int] = services.PAGE_SIZE, routing: FromQuery[bool] = False) -> StaffLetterList:
+        found = await services.inbox(staff, status, category, overdue, department, q, page, page_size, routing)
         return StaffLetterList(items=[staff_letter(row) for row in found.items], total=found.total, page=found.page,
                                page_size=found.page_size)
 
@@ -167,14 +176,15 @@ class StaffInboxController(Controller):
 class ReplyTemplateController(Controller):
     path = "/api/v1/staff/reply-templates"
     tags = ["mailbox (staff)"]
-    guards = STAFF
 
-    @get("/", summary="Reply templates of the staff member's department and common ones")
+    @get("/", guards=[guard("reply_template.view")],
+         summary="Reply templates of the staff member's department and common ones")
     async def list_templates(self, staff: NamedDependency[Staff]) -> TemplateList:
         rows = await services.reply_templates(staff)
         return TemplateList(items=[TemplateRead(**row) for row in rows], total=len(rows))
 
-    @post("/", status_code=HTTP_201_CREATED, summary="Add a reply template")
+    @post("/", status_code=HTTP_201_CREATED, guards=[guard("reply_template.manage")],
+          summary="Add a reply template")
     async def create_template(self, staff: NamedDependency[Staff], data: JSONBody[TemplateCreate]) -> TemplateRead:
         return TemplateRead(**await services.create_reply_template(staff, data.title, data.body,
                                                                    data.for_all_departments))

@@ -1,8 +1,8 @@
 """Sample letters for development and for the accessibility tests, made through the services.
 
-``load_demo`` runs after the core's demo data (departments szfbgt, fgw, zjj, jyj, jtysj, sthjj and
-their staff): letters in every category and several departments, some answered and published,
-some rated, some overdue. Overdue letters need a receipt date in the past, which no service
+``load_demo`` runs after the core's demo data (departments szfbgt, the receiving desk, and fgw, zjj,
+jyj, jtysj, sthjj with their staff): letters in every category and several departments, some
+answered and published, some rated, some overdue. Overdue letters need a receipt date in the past, which no service
 offers, so those few are back-dated by one UPDATE after submission (demo data only).
 """
 
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from engagement import clock
 from engagement.accounts import Staff, issue_token, staff_for_token
 from engagement.tables import StaffUser
 from engagement.verification import VerifiedCitizen, citizen_for_phone
-from mailbox import services, workdays
+from mailbox import services
 from mailbox.tables import Letter
 
-# (category, department, subject, body, writer, reply or None, rating or None, publish, days overdue)
+# (category, department (None: stays with the receiving desk), subject, body, writer, reply or None, rating or None,
+#  publish, days overdue)
 LETTERS = [
     ("suggestion", "jtysj", "建议增开早高峰公交班次", "我每天早上7点在幸福路站坐28路公交，经常等20分钟也挤不上车，建议早高峰加密班次。我的电话13800138000。",
      "张小明", "您好！经调研，28路早高峰客流确实较大，我局已协调公交集团自12月1日起早高峰加开区间车，发车间隔缩短至6分钟。", 5, True, 0),
@@ -32,7 +34,7 @@ LETTERS = [
      "杨帆", "您好！已安排河道保洁单位每周两次打捞清理，并将在上游加装拦污设施。", 3, True, 0),
     ("complaint", "jtysj", "路口红绿灯时间太短", "解放路与人民路交叉口行人绿灯只有15秒，老人过马路来不及。", "赵丽华", None, None, False, 3),
     ("consultation", "fgw", "居民阶梯电价如何计算", "请问居民阶梯电价的档位是怎么划分的？", "黄志强", None, None, False, 1),
-    ("help", "szfbgt", "拖欠农民工工资求助", "我在某工地干了半年活，老板拖欠工资3万元一直不给，求帮助。", "周敏", None, None, False, 0),
+    ("help", None, "拖欠农民工工资求助", "我在某工地干了半年活，老板拖欠工资3万元一直不给，求帮助。", "周敏", None, None, False, 0),
     ("suggestion", "jyj", "建议学校延长课后服务时间", "双职工家庭下班晚，建议课后服务延长到18点。", "吴海燕", None, None, False, 0),
 ]
 
@@ -55,10 +57,10 @@ async def load_demo() -> None:
         submitted = await services.submit_letter(citizen, subject=subject, body=body, name=writer, category=category,
                                                  department=None, public_consent=publish)
         number, code = submitted.letter["tracking_number"], submitted.query_code
-        if department != "szfbgt":
+        if department:
             await services.assign_letter(admin, number, department)
         if overdue_days:
-            await Letter.update({Letter.due_date: workdays.today() - timedelta(days=overdue_days)}).where(
+            await Letter.update({Letter.due_date: clock.today() - timedelta(days=overdue_days)}).where(
                 Letter.tracking_number == number)
         if reply:
             await services.reply_to_letter(admin, number, reply)
@@ -66,7 +68,7 @@ async def load_demo() -> None:
                 await services.rate_letter(number, code, rating, "")
             if publish:
                 await services.publish_letter(admin, number)
-    await services.send_overdue_reminders()
+    await services.send_deadline_reminders()
 
 
 async def sample_paths(cast) -> dict[str, str]:

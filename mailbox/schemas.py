@@ -11,22 +11,59 @@ from typing import Annotated
 
 import msgspec
 
-from mailbox.tables import ANSWERED_STATUSES
-from mailbox.workdays import local_date
+from engagement.clock import local_date
+from engagement.i18n import N_
+from mailbox.tables import ANSWERED_STATUSES, Category
 
-Text200 = Annotated[str, msgspec.Meta(max_length=200)]
-Text5000 = Annotated[str, msgspec.Meta(max_length=5000)]
+# The limits of every text, shared by the API, the HTML forms (engagement.forms.parse_form) and the services.
+MAX_SUBJECT = 200
+MAX_BODY = 5000
+MAX_NAME = 50
+MAX_REPLY = 5000
+MAX_NOTE = 2000
+MAX_COMMENT = 1000
+MAX_TEMPLATE_TITLE = 100
+MAX_QUERY_CODE = 32
+MAX_TRACKING_NUMBER = 16
+MAX_SLUG = 64
+
+
+def _text(maximum: int, title: str, minimum: int = 0) -> object:
+    return Annotated[str, msgspec.Meta(min_length=minimum, max_length=maximum, title=title)]
+
+
+Subject = _text(MAX_SUBJECT, N_("Subject"), 1)
+LetterBody = _text(MAX_BODY, N_("Your letter"), 1)
+WriterName = _text(MAX_NAME, N_("Your name"), 1)
+Addressee = _text(MAX_SLUG, N_("To"))
+TrackingNumber = _text(MAX_TRACKING_NUMBER, N_("Tracking number"), 1)
+QueryCode = _text(MAX_QUERY_CODE, N_("Query code"), 1)
+Comment = _text(MAX_COMMENT, N_("Comment (optional)"))
+DepartmentSlug = _text(MAX_SLUG, N_("Department"), 1)
+Instructions = _text(MAX_NOTE, N_("Instructions (optional)"))
+Reply = _text(MAX_REPLY, N_("Reply"), 1)
+Reason = _text(MAX_NOTE, N_("Reason"), 1)
+NoteText = _text(MAX_NOTE, N_("Note (staff only)"), 1)
+PublicBody = _text(MAX_BODY, N_("Letter"), 1)
+TemplateTitle = _text(MAX_TEMPLATE_TITLE, N_("Template title"), 1)
+TemplateText = _text(MAX_REPLY, N_("Template text"), 1)
+Rating = Annotated[int, msgspec.Meta(ge=1, le=5, title=N_("Rating"))]
 
 
 class LetterCreate(msgspec.Struct, forbid_unknown_fields=False):
-    subject: Text200
-    body: Text5000
-    name: Annotated[str, msgspec.Meta(max_length=50)]
+    subject: Subject
+    body: LetterBody
+    name: WriterName
     public_consent: bool = False
-    department: str | None = None
-    category: str = "consultation"
+    department: Addressee | None = None  # a department's slug; none: the receiving desk
+    category: Annotated[Category, msgspec.Meta(title=N_("Category"))] = Category.consultation
     phone: str | None = None  # with code: the verification, when no citizen token is sent
     code: str | None = None
+
+
+class LookupRequest(msgspec.Struct, forbid_unknown_fields=False):
+    tracking_number: TrackingNumber
+    query_code: QueryCode
 
 
 class LetterReceipt(msgspec.Struct):
@@ -36,38 +73,40 @@ class LetterReceipt(msgspec.Struct):
     due_date: str
 
 
-class AssignRequest(msgspec.Struct):
-    department: str
-    note: str = ""
+class AssignRequest(msgspec.Struct, forbid_unknown_fields=False):
+    department: DepartmentSlug
+    note: Instructions = ""
 
 
-class ReplyRequest(msgspec.Struct):
-    reply: Text5000
+class ReplyRequest(msgspec.Struct, forbid_unknown_fields=False):
+    reply: Reply
 
 
-class TransferRequest(msgspec.Struct):
-    reason: Annotated[str, msgspec.Meta(max_length=2000)]
+class TransferRequest(msgspec.Struct, forbid_unknown_fields=False):
+    reason: Reason
 
 
-class NoteRequest(msgspec.Struct):
-    body: Annotated[str, msgspec.Meta(max_length=2000)]
+class NoteRequest(msgspec.Struct, forbid_unknown_fields=False):
+    body: NoteText
 
 
 class PublishRequest(msgspec.Struct, forbid_unknown_fields=False):
-    subject: str | None = None
-    body: str | None = None
-    reply: str | None = None
+    """The public version as edited by staff; a text left out is the masked draft."""
+
+    subject: Subject | None = None
+    body: PublicBody | None = None
+    reply: Reply | None = None
 
 
-class RatingRequest(msgspec.Struct):
-    query_code: Annotated[str, msgspec.Meta(max_length=32)]
-    rating: int
-    comment: Annotated[str, msgspec.Meta(max_length=1000)] = ""
+class RatingRequest(msgspec.Struct, forbid_unknown_fields=False):
+    query_code: QueryCode
+    rating: Rating
+    comment: Comment = ""
 
 
-class TemplateCreate(msgspec.Struct):
-    title: Annotated[str, msgspec.Meta(max_length=100)]
-    body: Text5000
+class TemplateCreate(msgspec.Struct, forbid_unknown_fields=False):
+    title: TemplateTitle
+    body: TemplateText
     for_all_departments: bool = False
 
 
@@ -77,8 +116,8 @@ class PublicLetter(msgspec.Struct):
     subject: str
     body: str
     reply: str
-    department: str
-    department_name: str
+    department: str | None  # None: answered before it was routed
+    department_name: str | None
     received_at: str
     replied_at: str | None
     published_at: str | None
@@ -105,7 +144,7 @@ class WriterLetter(msgspec.Struct):
     category: str
     subject: str
     status: str
-    department_name: str
+    department_name: str | None  # None: waiting to be routed (no receiving desk configured)
     received_at: str
     due_date: str
     reply: str | None
@@ -129,8 +168,8 @@ class StaffLetter(msgspec.Struct):
     writer_name: str
     public_consent: bool
     status: str
-    department: str
-    addressee: str
+    department: str | None  # None: waiting for an administrator to route it (no receiving desk)
+    addressee: str | None
     received_at: str
     due_date: str
     overdue: bool

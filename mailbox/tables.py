@@ -1,4 +1,8 @@
-"""Tables of the mayor's mailbox: letters, their history, replies, notes, the public version."""
+"""Tables of the mayor's mailbox: letters, replies, notes, the public version.
+
+The status history is the core's ``workflow_event`` (mailbox/workflows.py); the working-day calendar
+and the reminders sent are the core's ``calendar_day`` and ``deadline_reminder``.
+"""
 
 from __future__ import annotations
 
@@ -38,6 +42,16 @@ class Status(str, Enum):
 
 OPEN_STATUSES = (Status.received.value, Status.assigned.value)
 ANSWERED_STATUSES = (Status.replied.value, Status.closed.value)
+
+DEFAULT_DUE_WORKING_DAYS = 5
+# Working days allowed for a reply, per category (自受理之日起N个工作日); categories not listed use the default.
+DUE_WORKING_DAYS_BY_CATEGORY: dict[str, int] = {
+    Category.consultation.value: 5,
+    Category.suggestion.value: 10,
+    Category.complaint.value: 5,
+    Category.help.value: 5,
+    Category.praise.value: 5,
+}
 
 
 class LetterCounter(Table, tablename="mailbox_counter"):
@@ -85,19 +99,6 @@ class LetterAttachment(Table, tablename="mailbox_attachment"):
     original_name = Varchar(length=200)
 
 
-class LetterEvent(Table, tablename="mailbox_event"):
-    """The status history: who did what, when (received, assigned, transferred, replied, rated, published)."""
-
-    letter = ForeignKey(references=Letter, on_delete=OnDelete.cascade, index=True)
-    action = Varchar(length=20)
-    status = Varchar(length=12, help_text="The letter's status after the action.")
-    department = ForeignKey(references=Department, null=True, on_delete=OnDelete.set_null)
-    actor = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
-    actor_name = Varchar(length=100, default="")
-    note = Text(default="", help_text="Reason of a transfer; shown to staff only.")
-    created_at = Timestamptz(default=TimestamptzNow())
-
-
 class LetterReply(Table, tablename="mailbox_reply"):
     letter = ForeignKey(references=Letter, on_delete=OnDelete.cascade, index=True)
     body = Text()
@@ -121,20 +122,3 @@ class ReplyTemplate(Table, tablename="mailbox_reply_template"):
                             help_text="Empty: offered to every department.")
     title = Varchar(length=100)
     body = Text()
-
-
-class CalendarDay(Table, tablename="mailbox_calendar_day"):
-    """Exceptions to the Monday-Friday week: public holidays and make-up working days (调休)."""
-
-    day = Date(unique=True)
-    is_workday = Boolean(help_text="True: a make-up working day on a weekend; False: a public holiday.")
-    name = Varchar(length=50, default="")
-
-
-class OverdueReminder(Table, tablename="mailbox_reminder"):
-    """One reminder per department per day (the daily job is idempotent); shown in the staff inbox."""
-
-    reminder_key = Varchar(length=40, unique=True, help_text="department_id:YYYY-MM-DD")
-    department = ForeignKey(references=Department, on_delete=OnDelete.cascade, index=True)
-    overdue_count = Integer()
-    created_at = Timestamptz(default=TimestamptzNow())

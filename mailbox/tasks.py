@@ -1,4 +1,4 @@
-"""Jobs of the mailbox: the daily overdue reminder (scheduled in the manifest)."""
+"""Jobs of the mailbox: the daily deadline reminder (scheduled in the manifest)."""
 
 from __future__ import annotations
 
@@ -8,5 +8,5 @@ from mailbox import services
 
 @job("mailbox.remind_overdue", max_retries=2)
 async def remind_overdue() -> None:
-    """Idempotent: one reminder per department per day, however often it runs."""
-    await services.send_overdue_reminders()
+    """Overdue letters and letters due soon: one reminder per department per day each, however often it runs."""
+    await services.send_deadline_reminders()

@@ -113,3 +113,28 @@ async def test_every_list_takes_the_same_number_of_queries_for_5_and_200_letters
             assert response.status_code == 200, (path, response.text[:200])
             counts[path].append(len(statements))
     assert {path: pair for path, pair in counts.items() if pair[0] != pair[1]} == {}
+
+
+async def test_the_form_remembers_the_verification_for_the_next_letter(client, cast):
+    first = await write_through_the_form(client)
+    assert first.status_code == 200 and "data-tracking-number" in first.text
+
+    page = await client.get("/mailbox")
+    assert "data-verified" in page.text and "data-sms-widget" not in page.text
+    second = await client.post("/mailbox/letters", data={
+        "subject": "又一封来信", "body": "路灯不亮。", "name": "张小明", "_csrf_token": csrf(client)},
+        files={"attachments": ("", b"", "application/octet-stream")})
+    assert second.status_code == 200, second.text
+    assert "data-tracking-number" in second.text
+
+
+async def test_get_code_without_javascript_comes_back_to_the_letter_as_typed(client, cast):
+    page = await client.get("/mailbox")
+    assert 'name="return_to" value="/mailbox#sms-phone"' in page.text
+    sent = await client.post("/verify/code", data={
+        "subject": "我的主题", "body": "我的内容", "name": "王五", "phone": PHONE, "return_to": "/mailbox#sms-phone",
+        "_csrf_token": csrf(client)})
+    assert sent.status_code == 303 and sent.headers["location"] == "/mailbox#sms-phone"
+    again = await client.get("/mailbox")
+    assert "我的主题" in again.text and "我的内容" in again.text and f'value="{PHONE}"' in again.text
+    assert (await client.post("/mailbox/code", data={"_csrf_token": csrf(client)})).status_code in (404, 405)

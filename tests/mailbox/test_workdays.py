@@ -1,11 +1,12 @@
-"""Due dates in working days: weekends, public holidays and make-up working days (调休)."""
+"""Due dates of letters in working days on the core's calendar (engagement.workdays): weekends, public
+holidays, make-up working days (调休), the administrators' days and pauses."""
 
 from datetime import date, datetime
 
 import pytest
 import time_machine
 
-from mailbox.workdays import DEFAULT_CALENDAR, add_working_days
+from engagement.workdays import DEFAULT_CALENDAR, add_working_days, extend_for_pause, set_calendar_day
 from tests.support import citizen_headers
 
 # (received on, working days, due on, why)
@@ -50,3 +51,35 @@ async def test_the_receipt_gives_the_due_date_in_beijing_working_days(client, ca
             "subject": "问题", "body": "内容", "name": "王五", "category": category, "public_consent": False})
     assert response.status_code == 201, response.text
     assert response.json()["due_date"] == due
+
+
+def test_a_make_up_saturday_counts_as_a_working_day():
+    # Friday 9 October 2026; Saturday the 10th is a make-up working day after the National Day holiday.
+    assert add_working_days(date(2026, 10, 9), 1, DEFAULT_CALENDAR) == date(2026, 10, 10)
+    assert add_working_days(date(2026, 10, 9), 5, DEFAULT_CALENDAR) == date(2026, 10, 15)
+
+
+def test_a_pause_waiting_for_the_writer_moves_the_due_date():
+    due = add_working_days(date(2026, 11, 23), 5, DEFAULT_CALENDAR)  # Monday 30 November
+    # Waiting for the writer from Wednesday 25th to Friday 27th: two working days (26th and 27th).
+    assert extend_for_pause(due, date(2026, 11, 25), date(2026, 11, 27), DEFAULT_CALENDAR) == date(2026, 12, 2)
+
+
+async def write_on(client, moment: str, category: str = "consultation") -> dict:
+    with time_machine.travel(datetime.fromisoformat(moment), tick=True):
+        headers = await citizen_headers(client, "13912345678")
+        response = await client.post("/api/v1/letters", headers=headers, json={
+            "subject": "问题", "body": "内容", "name": "王五", "category": category, "public_consent": False})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+async def test_a_letter_received_before_a_make_up_saturday_counts_it(client, cast):
+    receipt = await write_on(client, "2026-10-09T03:00:00+00:00")  # Friday, 11:00 in Beijing
+    assert receipt["due_date"] == "2026-10-15"
+
+
+async def test_a_holiday_entered_in_the_core_calendar_moves_a_letters_due_date(client, cast):
+    await set_calendar_day(date(2026, 11, 30), is_workday=False, name="临时调整")
+    receipt = await write_on(client, "2026-11-23T03:00:00+00:00")  # Monday; the 30th no longer counts
+    assert receipt["due_date"] == "2026-12-01"
