@@ -105,6 +105,7 @@ async def bench(args: argparse.Namespace) -> None:
     env.setdefault("ENGAGEMENT_DATABASE_URL", f"sqlite:///{work}/bench.sqlite3")
     env.setdefault("ENGAGEMENT_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijkl")
     env["ENGAGEMENT_ENV"] = "development"
+    env.setdefault("ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS", "100000")  # every viewer comes from 127.0.0.1
     if args.processes > 1 and not env.get("ENGAGEMENT_REDIS_URL"):
         raise SystemExit("--processes 2 needs ENGAGEMENT_REDIS_URL (the processes share events through Redis streams)")
     subprocess.run([sys.executable, "-m", "engagement", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)

@@ -12,7 +12,7 @@ from typing import Any
 from engagement.accounts import Staff, issue_token, staff_for_token
 from engagement.tables import StaffUser
 from engagement.verification import VerifiedCitizen, citizen_for_phone
-from live_sessions import services
+from live_sessions import services, services_questions, services_transcripts
 
 GUESTS = [
     {"name": "王建国", "title": "市住房和城乡建设局局长"},
@@ -40,30 +40,30 @@ async def create_sessions(host: Staff) -> dict[str, int]:
         host, kind="interview", title="聊聊老旧小区加装电梯", guests=GUESTS, scheduled_at=now + timedelta(days=9),
         description="市住房和城乡建设局负责同志做客访谈，介绍加装电梯的申请流程和补贴政策，欢迎提前留言提问。")
     for n, text in enumerate(["加装电梯需要全体业主同意吗？", "一楼住户的利益如何补偿？"]):
-        question = await services.ask_question(citizens[n], announced["id"], text, "张小明" if n == 0 else "")
-        await services.moderate_question(host, question["id"], "approve")
-        await services.vote_for_question(citizens[4], question["id"])
+        question = await services_questions.ask_question(citizens[n], announced["id"], text, "张小明" if n == 0 else "")
+        await services_questions.moderate_question(host, question["id"], "approve")
+        await services_questions.vote_for_question(citizens[4], question["id"])
 
     live = await services.create_session(
         host, kind="interview", title="城市更新与历史街区保护", guests=GUESTS[:1], scheduled_at=now - timedelta(minutes=20),
         description="围绕城市更新中的历史街区保护与居民安置，在线回答网友提问。")
     await services.start_session(host, live["id"])
-    await services.post_remark(host, live["id"], "各位网友大家好，欢迎收看本期访谈。")
-    asked = await services.ask_question(citizens[1], live["id"], "历史街区改造后，原住居民还能回迁吗？", "李四")
-    await services.moderate_question(host, asked["id"], "approve")
-    await services.answer_question(host, asked["id"], "可以。我们坚持“愿留尽留”，居民可选择原地回迁或异地安置。", "王建国")
-    await services.ask_question(citizens[2], live["id"], "改造期间的临时安置费怎么算？")  # waits in the queue
+    await services_questions.post_remark(host, live["id"], "各位网友大家好，欢迎收看本期访谈。")
+    asked = await services_questions.ask_question(citizens[1], live["id"], "历史街区改造后，原住居民还能回迁吗？", "李四")
+    await services_questions.moderate_question(host, asked["id"], "approve")
+    await services_questions.answer_question(host, asked["id"], "可以。我们坚持“愿留尽留”，居民可选择原地回迁或异地安置。", "王建国")
+    await services_questions.ask_question(citizens[2], live["id"], "改造期间的临时安置费怎么算？")  # waits in the queue
 
     ended = await services.create_session(
         host, kind="interview", title="物业服务质量提升行动", guests=GUESTS, scheduled_at=now - timedelta(days=7),
         description="解读物业服务质量提升三年行动方案。")
     await services.start_session(host, ended["id"])
-    await services.post_remark(host, ended["id"], "本期访谈聚焦物业服务质量提升。")
-    asked = await services.ask_question(citizens[3], ended["id"], "物业费上涨需要经过哪些程序？", "王五")
-    await services.moderate_question(host, asked["id"], "approve")
-    await services.answer_question(host, asked["id"], "物业费调整须经业主大会表决，并向街道备案公示。", "李芳")
+    await services_questions.post_remark(host, ended["id"], "本期访谈聚焦物业服务质量提升。")
+    asked = await services_questions.ask_question(citizens[3], ended["id"], "物业费上涨需要经过哪些程序？", "王五")
+    await services_questions.moderate_question(host, asked["id"], "approve")
+    await services_questions.answer_question(host, asked["id"], "物业费调整须经业主大会表决，并向街道备案公示。", "李芳")
     await services.end_session(host, ended["id"])
-    await services.publish_transcript(host, ended["id"])
+    await services_transcripts.publish_transcript(host, ended["id"])
     return {"announced": announced["id"], "live": live["id"], "ended": ended["id"]}
 
 

@@ -2,8 +2,10 @@
 
 from engagement.i18n import N_
 from engagement.modules import Manifest, NavItem
-from live_sessions import api, demo, pages, ws
-from live_sessions.services import VOTE_KIND
+from live_sessions import api, demo, pages, workflows, ws
+from live_sessions.permissions import PERMISSIONS
+from live_sessions.services_questions import VOTE_KIND
+from live_sessions.tables import CommentState, QuestionState, SessionStatus, TranscriptState
 
 MANIFEST = Manifest(
     name="live_sessions",
@@ -20,6 +22,15 @@ MANIFEST = Manifest(
     nav=[NavItem(path="/live-sessions", label=N_("Live interviews"),
                  description=N_("Ask guests questions before and during live interviews; read the transcripts."))],
     votable_kinds=[VOTE_KIND],
+    permissions=PERMISSIONS,
+    # Templates compare states with the enums and ask the workflows which buttons to show.
+    template_globals={
+        "LiveSessionStatus": SessionStatus, "LiveTranscriptState": TranscriptState,
+        "LiveQuestionState": QuestionState, "LiveCommentState": CommentState,
+        "LIVE_SESSION": workflows.SESSION, "LIVE_TRANSCRIPT": workflows.TRANSCRIPT,
+        "LIVE_QUESTION": workflows.QUESTION, "LIVE_COMMENT": workflows.COMMENT,
+        "LIVE_STATUS_LABELS": workflows.SESSION_STATUS_LABELS,
+    },
     public_pages=pages.PUBLIC_PAGES,
     demo=demo.load_demo,
     sample_paths=demo.sample_paths,

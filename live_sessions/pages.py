@@ -1,14 +1,15 @@
 """Server-rendered pages of live sessions: the public pages and the host console.
 
 Every page works without JavaScript; with it, ``static/live_sessions/live.js`` streams the
-live page over the websocket and ``console.js`` keeps the moderation queue current.
+live page over the websocket and ``console.js`` keeps the moderation queue current. Forms are
+parsed into the API's request structs (``engagement.forms.parse_form``), citizens are identified
+by ``engagement.citizen_pages`` and staff routes are guarded by ``engagement.permissions``.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
-from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, get, post
 from litestar.channels import ChannelsPlugin
@@ -17,70 +18,68 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, Parameter
 from litestar.response import Redirect, Template
 
-from engagement import verification
+from engagement import clock
 from engagement.accounts import Staff
-from engagement.errors import DomainError, InvalidInput, NotAuthenticated
+from engagement.citizen_pages import form_citizen, page_citizen, page_identity
+from engagement.errors import DomainError, InvalidInput
+from engagement.forms import parse_form
 from engagement.i18n import _
-from engagement.web import client_address, staff_guard
-from live_sessions import permissions, services
+from engagement.permissions import guard
+from live_sessions import schemas, services, services_questions, services_transcripts
+from live_sessions.tables import QuestionState, SessionStatus, TranscriptState
+from live_sessions.workflows import MODERATION_ACTIONS
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
-LOCAL_TIME = ZoneInfo("Asia/Shanghai")
+FormData = Annotated[dict[str, str], FORM]
 TEXT_REFRESH_SECONDS = 20
-STAFF_ONLY = [staff_guard(*permissions.STAFF_ROLES)]
-
-
-def local_time(value: Any) -> str:
-    if not value:
-        return ""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return services._aware(value).astimezone(LOCAL_TIME).strftime("%Y-%m-%d %H:%M")
+KEPT_FIELDS = ("content", "name", "phone")  # shown again after a refused citizen form
 
 
 def session_view(row: dict[str, Any]) -> dict[str, Any]:
-    return {**row, "guests": services.guests_of(row), "scheduled_local": local_time(row["scheduled_at"]),
-            "scheduled_iso": services._iso(services._aware(row["scheduled_at"]))}
+    return {**row, "guests": services.guests_of(row)}
+
+
+def session_path(session_id: int) -> str:
+    return f"/live-sessions/{session_id}"
 
 
 async def _feed(session_id: int, order: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Approved questions (with answers, votes) and remarks, as the public sees them."""
-    questions, _total = await services.public_questions(session_id, order, limit=500)
-    remarks = [m for m in await services.session_messages(session_id) if m["question"] is None]
+    questions, _total = await services_questions.public_questions(session_id, order, limit=500)
+    remarks = [m for m in await services_questions.session_messages(session_id) if m["question"] is None]
     public = []
     for row in questions:
-        item = services.question_event_payload(row)
+        item = services_questions.question_event_payload(row)
         item["vote_count"] = row["vote_count"]
-        item["answers"] = [services.message_payload(m) for m in row["answers"]]
-        item["sort_key"] = services._aware(row["moderated_at"] or row["asked_at"])
+        item["answers"] = [services_questions.message_payload(m) for m in row["answers"]]
+        item["sort_key"] = clock.aware(row["moderated_at"] or row["asked_at"])
         public.append(item)
-    return public, [services.message_payload(m) for m in remarks]
+    return public, [services_questions.message_payload(m) for m in remarks]
 
 
 def _timeline(questions: list[dict[str, Any]], remarks: list[dict[str, Any]]) -> list[dict[str, Any]]:
     items = [{"kind": "question", **q} for q in questions]
-    items += [{"kind": "remark", "sort_key": datetime.fromisoformat(r["created_at"]), **r} for r in remarks]
+    items += [{"kind": "remark", "sort_key": clock.aware(r["created_at"]), **r} for r in remarks]
     return sorted(items, key=lambda item: item["sort_key"])
 
 
-async def _session_context(request: Request, session_id: int, **extra: Any) -> dict[str, Any]:
+async def _session_context(session_id: int, identity: dict[str, Any], **extra: Any) -> dict[str, Any]:
     session = await services.get_session(session_id)  # read the position first: the stream resends anything newer
-    order = "votes" if session["status"] == "announced" else "time"
+    order = "votes" if session["status"] == SessionStatus.announced else "time"
     questions, remarks = await _feed(session_id, order)
     transcript, comments = [], []
-    if session["transcript_state"] == "published":
-        _session, transcript = await services.read_transcript(session_id)
-        comments, _count = await services.public_comments(session_id, limit=100)
+    if session["transcript_state"] == TranscriptState.published:
+        _session, transcript = await services_transcripts.read_transcript(session_id)
+        comments, _count = await services_transcripts.public_comments(session_id, limit=100)
+    timeline = _timeline(questions, remarks) if order == "time" else [{"kind": "question", **q} for q in questions]
     return {
         "session": session_view(session),
         "questions": questions,
-        "timeline": _timeline(questions, remarks) if order == "time" else [{"kind": "question", **q} for q in questions],
+        "timeline": timeline,
         "transcript": transcript,
         "comments": [{**c, "name": services.public_name(c["display_name"]),
-                      "content": services.public_text(c["content"], [c["display_name"]]),
-                      "created_local": local_time(c["created_at"])} for c in comments],
-        "verified": bool(request.session.get("citizen_token")) if "session" in request.scope else False,
-        "form": {}, **extra,
+                      "content": services.public_text(c["content"], [c["display_name"]])} for c in comments],
+        **identity, **extra,
     }
 
 
@@ -92,136 +91,139 @@ async def session_list(page: Annotated[int, Parameter(ge=1, le=1000)] = 1) -> Te
 
 @get("/live-sessions/{session_id:int}", name="live-session", include_in_schema=False)
 async def session_page(request: Request, session_id: FromPath[int]) -> Template:
-    return Template("live_sessions/session.html", context=await _session_context(request, session_id))
+    """The announcement, live stream and transcript; the draft of a form whose "Get code" came back here."""
+    context = await _session_context(session_id, page_identity(request, session_path(session_id)))
+    return Template("live_sessions/session.html", context=context)
 
 
 @get("/live-sessions/{session_id:int}/text", name="live-session-text", include_in_schema=False)
 async def session_text(request: Request, session_id: FromPath[int]) -> Template:
     """The live record without JavaScript: a page that refreshes itself."""
-    context = await _session_context(request, session_id)
-    context["refresh_seconds"] = TEXT_REFRESH_SECONDS if context["session"]["status"] != "ended" else None
+    context = await _session_context(session_id, {})
+    context["refresh_seconds"] = TEXT_REFRESH_SECONDS if context["session"]["status"] != SessionStatus.ended else None
     return Template("live_sessions/text.html", context=context)
 
 
 @get("/live-sessions/search", name="live-sessions-search", include_in_schema=False)
 async def search_page(q: Annotated[str, Parameter(max_length=200)] = "") -> Template:
-    hits = await services.search_transcripts(q) if q.strip() else []
+    hits = await services_transcripts.search_transcripts(q) if q.strip() else []
     results = [{**hit, "session": session_view(hit["session"])} for hit in hits]
     return Template("live_sessions/search.html", context={"q": q, "results": results})
 
 
-async def _citizen(request: Request, data: dict[str, str]) -> verification.VerifiedCitizen:
-    """phone + code from the form, else the verification remembered in the website session."""
-    if data.get("phone") or data.get("code"):
-        citizen = await verification.verify_code(data.get("phone"), data.get("code"))
-        request.session["citizen_token"] = verification.issue_citizen_token(citizen)
-        return citizen
-    token = request.session.get("citizen_token") if "session" in request.scope else None
-    if token:
-        return verification.citizen_from_token(token)
-    raise NotAuthenticated(_("Please verify your mobile phone number first."))
+# ---------- citizens' forms ----------
 
 
-async def _form_error(request: Request, session_id: int, error: DomainError, data: dict[str, str],
-                      template: str = "live_sessions/session.html") -> Template:
-    context = await _session_context(request, session_id, error=error.detail,
-                                     form={k: v for k, v in data.items() if k in {"content", "name", "phone"}})
-    return Template(template, context=context, status_code=error.status_code)
+async def _form_error(request: Request, session_id: int, error: DomainError, data: dict[str, str]) -> Template:
+    """The session page again, with the reason and what the citizen typed."""
+    identity = {"verified": page_citizen(request) is not None, "phone": data.get("phone", ""),
+                "form": {key: value for key, value in data.items() if key in KEPT_FIELDS}}
+    context = await _session_context(session_id, identity, error=error.detail)
+    return Template("live_sessions/session.html", context=context, status_code=error.status_code)
+
+
+async def _citizen_form(request: Request, session_id: int, data: dict[str, str],
+                        action: Callable[[], Awaitable[Any]], done: str) -> Response:
+    try:
+        await action()
+    except DomainError as error:
+        return await _form_error(request, session_id, error, data)
+    return Redirect(path=done, status_code=303)
 
 
 @post("/live-sessions/{session_id:int}/questions", include_in_schema=False)
-async def ask_submit(request: Request, session_id: FromPath[int], data: Annotated[dict[str, str], FORM],
+async def ask_submit(request: Request, session_id: FromPath[int], data: FormData,
                      channels: NamedDependency[ChannelsPlugin]) -> Response:
-    try:
-        citizen = await _citizen(request, data)
-        await services.ask_question(citizen, session_id, data.get("content"), data.get("name"), channels)
-    except DomainError as error:
-        return await _form_error(request, session_id, error, data)
-    return Redirect(path=f"/live-sessions/{session_id}?asked=1#ask", status_code=303)
+    async def ask() -> None:
+        question = parse_form(schemas.QuestionCreate, data)
+        citizen = await form_citizen(request, data)
+        await services_questions.ask_question(citizen, session_id, question.content, question.name, channels)
 
-
-@post("/live-sessions/{session_id:int}/questions/code", include_in_schema=False)
-async def ask_code(request: Request, session_id: FromPath[int], data: Annotated[dict[str, str], FORM]) -> Template:
-    """The SMS widget's fallback without JavaScript."""
-    try:
-        await verification.request_code(data.get("phone", ""), client_address(request))
-    except DomainError as error:
-        return await _form_error(request, session_id, error, data)
-    context = await _session_context(request, session_id, sms_notice=_("The code has been sent."),
-                                     form={k: v for k, v in data.items() if k in {"content", "name", "phone"}})
-    return Template("live_sessions/session.html", context=context)
+    return await _citizen_form(request, session_id, data, ask, f"{session_path(session_id)}?asked=1#ask")
 
 
 @post("/live-sessions/{session_id:int}/votes/{question_id:int}", include_in_schema=False)
-async def vote_submit(request: Request, session_id: FromPath[int], question_id: FromPath[int], data: Annotated[dict[str, str], FORM],
+async def vote_submit(request: Request, session_id: FromPath[int], question_id: FromPath[int], data: FormData,
                       channels: NamedDependency[ChannelsPlugin]) -> Response:
-    try:
-        citizen = await _citizen(request, data)
-        await services.vote_for_question(citizen, question_id, channels)
-    except DomainError as error:
-        return await _form_error(request, session_id, error, data)
-    return Redirect(path=f"/live-sessions/{session_id}#question-{question_id}", status_code=303)
+    async def vote() -> None:
+        parse_form(schemas.VoteRequest, data)
+        citizen = await form_citizen(request, data)
+        await services_questions.vote_for_question(citizen, question_id, channels)
+
+    return await _citizen_form(request, session_id, data, vote, f"{session_path(session_id)}#question-{question_id}")
 
 
 @post("/live-sessions/{session_id:int}/comments", include_in_schema=False)
-async def comment_submit(request: Request, session_id: FromPath[int], data: Annotated[dict[str, str], FORM]) -> Response:
-    try:
-        citizen = await _citizen(request, data)
-        await services.comment_on_transcript(citizen, session_id, data.get("content"), data.get("name"))
-    except DomainError as error:
-        return await _form_error(request, session_id, error, data)
-    return Redirect(path=f"/live-sessions/{session_id}?commented=1#comments", status_code=303)
+async def comment_submit(request: Request, session_id: FromPath[int], data: FormData) -> Response:
+    async def comment() -> None:
+        comment = parse_form(schemas.CommentCreate, data)
+        citizen = await form_citizen(request, data)
+        await services_transcripts.comment_on_transcript(citizen, session_id, comment.content, comment.name)
+
+    return await _citizen_form(request, session_id, data, comment, f"{session_path(session_id)}?commented=1#comments")
 
 
 # ---------- host console ----------
 
 
-@get("/staff/live-sessions", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_list(staff: NamedDependency[Staff]) -> Template:
+async def _staff_list_context(staff: Staff, **extra: Any) -> dict[str, Any]:
     rows, total = await services.list_sessions(limit=100)
-    return Template("live_sessions/staff_list.html",
-                    context={"staff": staff, "sessions": [session_view(r) for r in rows], "total": total, "form": {}})
+    return {"staff": staff, "sessions": [session_view(r) for r in rows], "total": total, "form": {}, **extra}
 
 
-@post("/staff/live-sessions", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_create(staff: NamedDependency[Staff], data: Annotated[dict[str, str], FORM]) -> Response:
+@get("/staff/live-sessions", guards=[guard("session.create", "session.run")], include_in_schema=False)
+async def staff_list(staff: NamedDependency[Staff]) -> Template:
+    return Template("live_sessions/staff_list.html", context=await _staff_list_context(staff))
+
+
+def _guests_from_lines(text: str) -> list[dict[str, str]]:
+    """One guest per line, "name, title" (a Chinese comma works too)."""
+    guests = []
+    for line in text.splitlines():
+        name, _sep, title = line.strip().partition("，" if "，" in line else ",")
+        if name.strip():
+            guests.append({"name": name.strip(), "title": title.strip() or _("Guest")})
+    return guests
+
+
+def _session_form(data: dict[str, str]) -> schemas.SessionCreate:
+    """The announcement form as the API's request: an interview, guests by line, the time in Beijing."""
+    raw_time = (data.get("scheduled_at") or "").strip()
     try:
-        raw_time = (data.get("scheduled_at") or "").strip()
-        try:
-            scheduled = datetime.fromisoformat(raw_time).replace(tzinfo=LOCAL_TIME) if raw_time else None
-        except ValueError:
-            scheduled = None
-        if scheduled is None:
-            raise InvalidInput(_("Give the date and time of the session."))
-        guests = []
-        for line in (data.get("guests") or "").splitlines():
-            name, _sep, title = line.strip().partition("，" if "，" in line else ",")
-            if name.strip():
-                guests.append({"name": name.strip(), "title": title.strip() or _("Guest")})
-        row = await services.create_session(staff, kind="interview", title=data.get("title", ""),
-                                            description=data.get("description", ""), guests=guests,
-                                            scheduled_at=scheduled)
+        scheduled = clock.from_local(raw_time)
+    except ValueError:
+        scheduled = None
+    if scheduled is None:
+        raise InvalidInput(_("Give the date and time of the session."))
+    return parse_form(schemas.SessionCreate, data, kind="interview", scheduled_at=scheduled,
+                      guests=_guests_from_lines(data.get("guests") or ""))
+
+
+@post("/staff/live-sessions", guards=[guard("session.create")], include_in_schema=False)
+async def staff_create(staff: NamedDependency[Staff], data: FormData) -> Response:
+    try:
+        form = _session_form(data)
+        row = await services.create_session(
+            staff, kind=form.kind, title=form.title, description=form.description, scheduled_at=form.scheduled_at,
+            guests=[{"name": g.name, "title": g.title} for g in form.guests], capacity=form.capacity)
     except DomainError as error:
-        rows, total = await services.list_sessions(limit=100)
-        return Template("live_sessions/staff_list.html", status_code=error.status_code, context={
-            "staff": staff, "sessions": [session_view(r) for r in rows], "total": total, "error": error.detail,
-            "form": data})
+        context = await _staff_list_context(staff, error=error.detail, form=data)
+        return Template("live_sessions/staff_list.html", status_code=error.status_code, context=context)
     return Redirect(path=f"/staff/live-sessions/{row['id']}", status_code=303)
 
 
 async def _console_context(staff: Staff, session_id: int, **extra: Any) -> dict[str, Any]:
-    session = await services.session_for_staff(staff, session_id, "read_queue")
-    pending, pending_total, staff_seq = await services.moderation_queue(staff, session_id, "pending", limit=200)
-    approved, _t, _s = await services.moderation_queue(staff, session_id, "approved", limit=200)
-    await services._attach_answers(approved)
-    entries = await services.transcript_entries(session_id)
-    comments = await services.pending_comments(staff, session_id)
+    session = await services.session_for_staff(staff, session_id, "question.read_queue")
+    pending, pending_total, staff_seq = await services_questions.moderation_queue(staff, session_id, limit=200)
+    approved, _t, _s = await services_questions.moderation_queue(staff, session_id, QuestionState.approved, limit=200)
+    await services_questions.attach_answers(approved)
+    entries = await services_transcripts.transcript_entries(session_id)
+    comments = await services_transcripts.pending_comments(staff, session_id)
     return {"staff": staff, "session": session_view(session), "pending": pending, "pending_total": pending_total,
-            "approved": approved, "staff_seq": staff_seq, "entries": entries, "comments": comments,
-            "can": lambda action: permissions.can(staff, action), **extra}
+            "approved": approved, "staff_seq": staff_seq, "entries": entries, "comments": comments, **extra}
 
 
-@get("/staff/live-sessions/{session_id:int}", guards=STAFF_ONLY, include_in_schema=False)
+@get("/staff/live-sessions/{session_id:int}", guards=[guard("question.read_queue")], include_in_schema=False)
 async def staff_console(staff: NamedDependency[Staff], session_id: FromPath[int]) -> Template:
     return Template("live_sessions/console.html", context=await _console_context(staff, session_id))
 
@@ -233,7 +235,8 @@ def _in_place(request: Request) -> bool:
     return request.headers.get(IN_PLACE_HEADER) == "fetch"
 
 
-async def _console_action(staff: Staff, session_id: int, action, in_place: bool = False) -> Response:
+async def _console_action(staff: Staff, session_id: int, action: Callable[[], Awaitable[Any]],
+                          in_place: bool = False) -> Response:
     try:
         await action()
     except DomainError as error:
@@ -246,75 +249,90 @@ async def _console_action(staff: Staff, session_id: int, action, in_place: bool 
     return Redirect(path=f"/staff/live-sessions/{session_id}", status_code=303)
 
 
-@post("/staff/live-sessions/{session_id:int}/status", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_status(staff: NamedDependency[Staff], session_id: FromPath[int], data: Annotated[dict[str, str], FORM],
+@post("/staff/live-sessions/{session_id:int}/status", guards=[guard("session.run")], include_in_schema=False)
+async def staff_status(staff: NamedDependency[Staff], session_id: FromPath[int], data: FormData,
                        channels: NamedDependency[ChannelsPlugin]) -> Response:
-    change = services.start_session if data.get("to") == "live" else services.end_session
+    change = services.start_session if data.get("to") == SessionStatus.live else services.end_session
     return await _console_action(staff, session_id, lambda: change(staff, session_id, channels))
 
 
-@post("/staff/live-sessions/{session_id:int}/questions/{question_id:int}", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_question(request: Request, staff: NamedDependency[Staff], session_id: FromPath[int], question_id: FromPath[int],
-                         data: Annotated[dict[str, str], FORM], channels: NamedDependency[ChannelsPlugin]) -> Response:
+async def _question_action(staff: Staff, session_id: int, question_id: int, data: dict[str, str],
+                           channels: ChannelsPlugin) -> None:
+    """Moderate, edit, answer or mark answered, as the button's ``action`` says."""
+    question = await services_questions.question_for_staff(staff, question_id, "question.moderate")
+    if question["session"] != session_id:
+        raise InvalidInput(_("The question belongs to another session."))
+    action = data.get("action", "")
+    if action in MODERATION_ACTIONS:
+        moderation = parse_form(schemas.ModerateRequest, data)
+        await services_questions.moderate_question(staff, question_id, moderation.action, channels)
+    elif action == "edit":
+        edit = parse_form(schemas.EditRequest, data)
+        await services_questions.edit_question(staff, question_id, edit.content, channels)
+    elif action == "answer":
+        answer = parse_form(schemas.AnswerRequest, data)
+        await services_questions.answer_question(staff, question_id, answer.answer, answer.speaker, channels)
+    elif action == "answered":
+        await services_questions.mark_answered(staff, question_id, channels)
+    else:
+        raise InvalidInput(_("Unknown action."))
+
+
+@post("/staff/live-sessions/{session_id:int}/questions/{question_id:int}", guards=[guard("question.moderate")],
+      include_in_schema=False)
+async def staff_question(request: Request, staff: NamedDependency[Staff], session_id: FromPath[int],
+                         question_id: FromPath[int], data: FormData,
+                         channels: NamedDependency[ChannelsPlugin]) -> Response:
     """Moderate, edit, answer or mark answered; in place (204) when the console's script asks."""
-    action = data.get("action", "")
-
-    async def run() -> None:
-        question = await services.question_for_staff(staff, question_id, "moderate_questions")
-        if question["session"] != session_id:
-            raise InvalidInput(_("The question belongs to another session."))
-        if action in ("approve", "reject"):
-            await services.moderate_question(staff, question_id, action, channels)
-        elif action == "edit":
-            await services.edit_question(staff, question_id, data.get("content"), channels)
-        elif action == "answer":
-            await services.answer_question(staff, question_id, data.get("answer"), data.get("speaker") or None, channels)
-        elif action == "answered":
-            await services.mark_answered(staff, question_id, channels)
-        else:
-            raise InvalidInput(_("Unknown action."))
-
-    return await _console_action(staff, session_id, run, in_place=_in_place(request))
+    return await _console_action(staff, session_id, lambda: _question_action(staff, session_id, question_id, data,
+                                                                             channels), in_place=_in_place(request))
 
 
-@post("/staff/live-sessions/{session_id:int}/remarks", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_remark(staff: NamedDependency[Staff], session_id: FromPath[int], data: Annotated[dict[str, str], FORM],
+@post("/staff/live-sessions/{session_id:int}/remarks", guards=[guard("session.run")], include_in_schema=False)
+async def staff_remark(staff: NamedDependency[Staff], session_id: FromPath[int], data: FormData,
                        channels: NamedDependency[ChannelsPlugin]) -> Response:
-    return await _console_action(staff, session_id, lambda: services.post_remark(
-        staff, session_id, data.get("content"), data.get("speaker") or None, channels))
+    async def remark() -> None:
+        form = parse_form(schemas.RemarkRequest, data)
+        await services_questions.post_remark(staff, session_id, form.content, form.speaker, channels)
+
+    return await _console_action(staff, session_id, remark)
 
 
-@post("/staff/live-sessions/{session_id:int}/transcript", guards=STAFF_ONLY, include_in_schema=False)
-async def staff_transcript(staff: NamedDependency[Staff], session_id: FromPath[int],
-                           data: Annotated[dict[str, str], FORM]) -> Response:
+async def _transcript_action(staff: Staff, session_id: int, data: dict[str, str]) -> None:
     action = data.get("action", "")
-
-    async def run() -> None:
-        if action == "assemble":
-            await services.assemble_transcript(staff, session_id)
-        elif action == "publish":
-            await services.publish_transcript(staff, session_id)
-        elif action == "edit":
-            try:
-                entry_id = int(data.get("entry", ""))
-            except ValueError:
-                raise InvalidInput(_("Unknown transcript entry.")) from None
-            await services.edit_transcript_entry(staff, entry_id, data.get("content"))
-        else:
-            raise InvalidInput(_("Unknown action."))
-
-    return await _console_action(staff, session_id, run)
+    if action == "assemble":
+        await services_transcripts.assemble_transcript(staff, session_id)
+    elif action == "publish":
+        await services_transcripts.publish_transcript(staff, session_id)
+    elif action == "edit":
+        try:
+            entry_id = int(data.get("entry", ""))
+        except ValueError:
+            raise InvalidInput(_("Unknown transcript entry.")) from None
+        edit = parse_form(schemas.EntryEdit, data)
+        await services_transcripts.edit_transcript_entry(staff, entry_id, edit.content, edit.speaker)
+    else:
+        raise InvalidInput(_("Unknown action."))
 
 
-@post("/staff/live-sessions/{session_id:int}/comments/{comment_id:int}", guards=STAFF_ONLY, include_in_schema=False)
+@post("/staff/live-sessions/{session_id:int}/transcript", guards=[guard("transcript.edit")], include_in_schema=False)
+async def staff_transcript(staff: NamedDependency[Staff], session_id: FromPath[int], data: FormData) -> Response:
+    return await _console_action(staff, session_id, lambda: _transcript_action(staff, session_id, data))
+
+
+@post("/staff/live-sessions/{session_id:int}/comments/{comment_id:int}", guards=[guard("comment.moderate")],
+      include_in_schema=False)
 async def staff_comment(staff: NamedDependency[Staff], session_id: FromPath[int], comment_id: FromPath[int],
-                        data: Annotated[dict[str, str], FORM]) -> Response:
-    return await _console_action(staff, session_id,
-                                 lambda: services.moderate_comment(staff, comment_id, data.get("action", "")))
+                        data: FormData) -> Response:
+    async def moderate() -> None:
+        moderation = parse_form(schemas.ModerateRequest, data)
+        await services_transcripts.moderate_comment(staff, comment_id, moderation.action)
+
+    return await _console_action(staff, session_id, moderate)
 
 
 ROUTES = [
-    session_list, search_page, session_page, session_text, ask_submit, ask_code, vote_submit, comment_submit,
+    session_list, search_page, session_page, session_text, ask_submit, vote_submit, comment_submit,
     staff_list, staff_create, staff_console, staff_status, staff_question, staff_remark, staff_transcript, staff_comment,
 ]
 PUBLIC_PAGES = ["/live-sessions", "/live-sessions/search", "/live-sessions/{session_id}", "/live-sessions/{session_id}/text"]

@@ -1,34 +1,18 @@
-"""Who may do what in live sessions. Deny by default: an action not listed here is refused.
+"""Who may do what in live sessions (declarations only; engagement.permissions answers, deny by default).
 
-Used by the API guards, the page handlers and the templates (to show or hide buttons).
+Hosts and administrators run every session; editors and citizens do not. Sessions belong to no
+department, so every permission is global.
 """
 
 from __future__ import annotations
 
-from engagement.accounts import Staff
-from engagement.errors import Forbidden, NotAuthenticated
-from engagement.i18n import _
+from engagement.permissions import GLOBAL, HOSTS, Permission
 
-# action -> roles allowed. Hosts and administrators run sessions; editors do not.
-RULES: dict[str, frozenset[str]] = {
-    "create_session": frozenset({"host", "admin"}),
-    "run_session": frozenset({"host", "admin"}),  # start, end, remarks
-    "moderate_questions": frozenset({"host", "admin"}),  # approve, reject, edit, answer, mark answered
-    "read_queue": frozenset({"host", "admin"}),
-    "edit_transcript": frozenset({"host", "admin"}),  # assemble, edit entries, publish, read the draft
-    "moderate_comments": frozenset({"host", "admin"}),
-}
-
-STAFF_ROLES = tuple(sorted(set().union(*RULES.values())))
-
-
-def can(staff: Staff | None, action: str) -> bool:
-    return staff is not None and staff.role in RULES.get(action, frozenset())
-
-
-def require(staff: Staff | None, action: str) -> Staff:
-    if staff is None:
-        raise NotAuthenticated(_("Please log in."))
-    if not can(staff, action):
-        raise Forbidden(_("Only hosts and administrators may do this."))
-    return staff
+PERMISSIONS = [
+    Permission("session.create", roles=HOSTS, scope=GLOBAL),  # announce
+    Permission("session.run", roles=HOSTS, scope=GLOBAL),  # start, end, remarks
+    Permission("question.moderate", roles=HOSTS, scope=GLOBAL),  # approve, reject, edit, answer, mark answered
+    Permission("question.read_queue", roles=HOSTS, scope=GLOBAL),  # the moderation queue and its socket
+    Permission("transcript.edit", roles=HOSTS, scope=GLOBAL),  # rebuild, edit entries, publish, read the draft
+    Permission("comment.moderate", roles=HOSTS, scope=GLOBAL),  # comments on transcripts
+]

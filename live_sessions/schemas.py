@@ -11,23 +11,34 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
+from engagement.i18n import N_
 from engagement.schemas import Code, Phone
-from live_sessions import services
+from live_sessions import services, services_questions, services_transcripts
+
+# Request fields carry the same limits as the services and a label for the message (engagement.forms):
+# the HTML forms are parsed into these same structs.
+Name = Annotated[str, msgspec.Meta(max_length=services.MAX_NAME_LENGTH, title=N_("The name"))]
+Speaker = Annotated[str, msgspec.Meta(max_length=services.MAX_SPEAKER_LENGTH, title=N_("The speaker"))]
+QuestionText = Annotated[str, msgspec.Meta(min_length=1, max_length=services_questions.MAX_QUESTION_LENGTH,
+                                           title=N_("The question"))]
+Action = Annotated[Literal["approve", "reject"], msgspec.Meta(title=N_("The action"))]
 
 
 class GuestIn(msgspec.Struct, forbid_unknown_fields=True):
-    name: Annotated[str, msgspec.Meta(max_length=100)]
-    title: Annotated[str, msgspec.Meta(max_length=200)]
-    photo: Annotated[str, msgspec.Meta(max_length=300)] | None = None
+    name: Annotated[str, msgspec.Meta(max_length=services.MAX_GUEST_NAME_LENGTH, title=N_("The guest's name"))]
+    title: Annotated[str, msgspec.Meta(max_length=services.MAX_GUEST_TITLE_LENGTH, title=N_("The guest's title"))]
+    photo: Annotated[str, msgspec.Meta(max_length=services.MAX_PHOTO_LENGTH,
+                                       title=N_("The guest's photo"))] | None = None
 
 
 class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
-    kind: Literal["interview", "tv_questioning", "open_meeting"]
-    title: Annotated[str, msgspec.Meta(max_length=200)]
-    guests: Annotated[list[GuestIn], msgspec.Meta(max_length=services.MAX_GUESTS)]
-    scheduled_at: datetime
-    description: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)] = ""
-    capacity: int | None = None
+    kind: Annotated[Literal["interview", "tv_questioning", "open_meeting"], msgspec.Meta(title=N_("The kind"))]
+    title: Annotated[str, msgspec.Meta(min_length=1, max_length=services.MAX_TITLE_LENGTH,
+                                       title=N_("The session title"))]
+    guests: Annotated[list[GuestIn], msgspec.Meta(max_length=services.MAX_GUESTS, title=N_("Guests"))]
+    scheduled_at: Annotated[datetime, msgspec.Meta(title=N_("The scheduled time"))]
+    description: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH, title=N_("The description"))] = ""
+    capacity: Annotated[int, msgspec.Meta(ge=1, title=N_("The capacity"))] | None = None
 
 
 class Guest(msgspec.Struct):
@@ -57,8 +68,8 @@ class SessionList(msgspec.Struct):
 
 
 class QuestionCreate(msgspec.Struct, forbid_unknown_fields=True):
-    content: Annotated[str, msgspec.Meta(max_length=services.MAX_QUESTION_LENGTH * 2)]
-    name: Annotated[str, msgspec.Meta(max_length=services.MAX_NAME_LENGTH)] | None = None
+    content: QuestionText
+    name: Name | None = None
     phone: Phone | None = None
     code: Code | None = None
 
@@ -115,21 +126,21 @@ class QueueRead(msgspec.Struct):
 
 
 class ModerateRequest(msgspec.Struct, forbid_unknown_fields=True):
-    action: Literal["approve", "reject"]
+    action: Action
 
 
 class AnswerRequest(msgspec.Struct, forbid_unknown_fields=True):
-    answer: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)]
-    speaker: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    answer: Annotated[str, msgspec.Meta(min_length=1, max_length=services.MAX_TEXT_LENGTH, title=N_("The answer"))]
+    speaker: Speaker | None = None
 
 
 class EditRequest(msgspec.Struct, forbid_unknown_fields=True):
-    content: Annotated[str, msgspec.Meta(max_length=services.MAX_QUESTION_LENGTH * 2)]
+    content: QuestionText
 
 
 class RemarkRequest(msgspec.Struct, forbid_unknown_fields=True):
-    content: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)]
-    speaker: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    content: Annotated[str, msgspec.Meta(min_length=1, max_length=services.MAX_TEXT_LENGTH, title=N_("The remark"))]
+    speaker: Speaker | None = None
 
 
 class VoteRequest(msgspec.Struct):
@@ -159,8 +170,8 @@ class TranscriptRead(msgspec.Struct):
 
 
 class EntryEdit(msgspec.Struct, forbid_unknown_fields=True):
-    content: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH)]
-    speaker: Annotated[str, msgspec.Meta(max_length=100)] | None = None
+    content: Annotated[str, msgspec.Meta(min_length=1, max_length=services.MAX_TEXT_LENGTH, title=N_("The text"))]
+    speaker: Speaker | None = None
 
 
 class SearchMatch(msgspec.Struct):
@@ -181,8 +192,9 @@ class SearchResults(msgspec.Struct):
 
 
 class CommentCreate(msgspec.Struct, forbid_unknown_fields=True):
-    content: Annotated[str, msgspec.Meta(max_length=services.MAX_COMMENT_LENGTH * 2)]
-    name: Annotated[str, msgspec.Meta(max_length=services.MAX_NAME_LENGTH)] | None = None
+    content: Annotated[str, msgspec.Meta(min_length=1, max_length=services_transcripts.MAX_COMMENT_LENGTH,
+                                         title=N_("Your comment"))]
+    name: Name | None = None
     phone: Phone | None = None
     code: Code | None = None
 
@@ -231,11 +243,11 @@ def session_read(row: dict[str, Any]) -> SessionRead:
 
 
 def answer_read(message: dict[str, Any]) -> AnswerRead:
-    return AnswerRead(**services.message_payload(message))
+    return AnswerRead(**services_questions.message_payload(message))
 
 
 def question_public(row: dict[str, Any]) -> QuestionPublic:
-    payload = services.question_event_payload(row)
+    payload = services_questions.question_event_payload(row)
     return QuestionPublic(
         **payload, vote_count=row.get("vote_count", 0),
         answers=[answer_read(message) for message in row.get("answers", [])],
@@ -243,7 +255,7 @@ def question_public(row: dict[str, Any]) -> QuestionPublic:
 
 
 def question_staff(row: dict[str, Any]) -> QuestionStaff:
-    payload = services.staff_question_payload(row)
+    payload = services_questions.staff_question_payload(row)
     payload["status"] = payload.pop("state")
     return QuestionStaff(
         **payload, session_id=row["session"], moderated_at=_iso(row["moderated_at"]),

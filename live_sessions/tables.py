@@ -28,6 +28,20 @@ class TranscriptState(str, Enum):
     published = "published"
 
 
+class QuestionState(str, Enum):
+    """Pre-moderation: every question waits for a host. Whether it was answered is the ``answered`` flag."""
+
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
+class CommentState(str, Enum):
+    pending = "pending"
+    approved = "approved"
+    rejected = "rejected"
+
+
 class LiveSession(Table, tablename="live_session"):
     kind = Varchar(length=20, choices=SessionKind, default="interview", help_text="interview, tv_questioning or open_meeting.")
     title = Varchar(length=200, help_text="The topic, shown on the announcement.")
@@ -35,8 +49,10 @@ class LiveSession(Table, tablename="live_session"):
     guests = JSON(default=[], help_text='[{"name", "title", "photo"?}] in speaking order.')
     scheduled_at = Timestamptz(help_text="When the session is announced to start.")
     capacity = Integer(null=True, default=None, help_text="Seats (open meetings only).")
-    status = Varchar(length=12, default="announced", index=True, help_text="announced -> live -> ended.")
-    transcript_state = Varchar(length=12, default="draft", help_text="draft -> published.")
+    status = Varchar(length=12, default=SessionStatus.announced.value, choices=SessionStatus, index=True,
+                     help_text="announced -> live -> ended (live_sessions/workflows.py).")
+    transcript_state = Varchar(length=12, default=TranscriptState.draft.value, choices=TranscriptState,
+                               help_text="draft -> published.")
     public_seq = Integer(default=0, help_text="Sequence number of the last public event.")
     staff_seq = Integer(default=0, help_text="Sequence number of the last moderators' event.")
     created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
@@ -66,7 +82,8 @@ class LiveQuestion(Table, tablename="live_question"):
     content = Text(help_text="The question as shown (at most 500 characters; hosts may fix typos).")
     original_content = Text(default="", help_text="What the citizen wrote, kept when a host edits the question.")
     display_name = Varchar(length=50, default="", help_text="Optional name, published masked.")
-    state = Varchar(length=12, default="pending", index=True, help_text="pending, approved or rejected.")
+    state = Varchar(length=12, default=QuestionState.pending.value, choices=QuestionState, index=True,
+                    help_text="pending, approved or rejected.")
     answered = Boolean(default=False)
     asked_at = Timestamptz(default=TimestamptzNow())
     moderated_at = Timestamptz(null=True, default=None)
@@ -114,6 +131,7 @@ class TranscriptComment(Table, tablename="live_transcript_comment"):
     citizen = ForeignKey(references=Citizen, on_delete=OnDelete.cascade)
     content = Text()
     display_name = Varchar(length=50, default="")
-    state = Varchar(length=12, default="pending", index=True, help_text="pending, approved or rejected.")
+    state = Varchar(length=12, default=CommentState.pending.value, choices=CommentState, index=True,
+                    help_text="pending, approved or rejected.")
     created_at = Timestamptz(default=TimestamptzNow())
     moderated_at = Timestamptz(null=True, default=None)

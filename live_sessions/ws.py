@@ -35,9 +35,10 @@ from litestar.params import FromPath, FromQuery
 
 from engagement.errors import NotFound
 from engagement.live import encode_event
+from engagement.permissions import guard
 from engagement.settings import get_settings
-from engagement.web import bearer_token, current_staff
-from live_sessions import permissions, services
+from engagement.web import bearer_token
+from live_sessions import services
 
 log = logging.getLogger("live_sessions.ws")
 
@@ -51,9 +52,7 @@ PROCESS_ID = f"{socket_module.gethostname()}:{os.getpid()}"
 
 # Close codes (4000-4999 are the application's).
 CLOSE_FORBIDDEN_ORIGIN = 4403
-CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-CLOSE_NOT_AUTHENTICATED = 4401
 CLOSE_TOO_BIG = 1009
 CLOSE_POLICY = 1008
 
@@ -257,19 +256,14 @@ async def live_session_socket(socket: WebSocket, session_id: FromPath[int], chan
     await serve_stream(socket, channels, session_id, services.PUBLIC, max(0, after), count_viewer=True)
 
 
-@websocket("/ws/live-sessions/{session_id:int}/moderation", name="live-session-moderation-socket")
+# The guard refuses strangers and other roles before the handshake is accepted (the client sees HTTP 403).
+@websocket("/ws/live-sessions/{session_id:int}/moderation", name="live-session-moderation-socket",
+           guards=[guard("question.read_queue")])
 async def moderation_socket(socket: WebSocket, session_id: FromPath[int], channels: NamedDependency[ChannelsPlugin],
                             after: FromQuery[int] = 0) -> None:
     """Moderators' events (new and moderated questions), for hosts logged in on the website or by bearer token."""
     # With the session cookie, only our own pages may connect (cross-site websocket hijacking).
     if not allowed_origin(socket, require=bearer_token(socket) is None):
         await socket.close(code=CLOSE_FORBIDDEN_ORIGIN)
-        return
-    staff = await current_staff(socket)
-    if staff is None:
-        await socket.close(code=CLOSE_NOT_AUTHENTICATED)
-        return
-    if not permissions.can(staff, "read_queue"):
-        await socket.close(code=CLOSE_FORBIDDEN)
         return
     await serve_stream(socket, channels, session_id, services.STAFF, max(0, after), count_viewer=False)

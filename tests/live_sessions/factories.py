@@ -57,13 +57,13 @@ async def make_citizen(index: int | None = None) -> VerifiedCitizen:
 
 
 async def ask(cast, session_id, content="加装电梯的补贴标准是多少？", name="张小明", citizen=None):
-    from live_sessions import services
+    from live_sessions import services_questions
 
     citizen = citizen or await make_citizen()
-    return (await services.ask_question(citizen, session_id, content, name))["id"]
+    return (await services_questions.ask_question(citizen, session_id, content, name))["id"]
 
 
 async def approve(cast, question_id):
-    from live_sessions import services
+    from live_sessions import services_questions
 
-    await services.moderate_question(await staff_of(cast.host), question_id, "approve")
+    await services_questions.moderate_question(await staff_of(cast.host), question_id, "approve")

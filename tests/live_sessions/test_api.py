@@ -283,19 +283,19 @@ async def test_the_question_list_takes_a_fixed_number_of_queries(client, cast, r
 
 
 async def test_transcripts_are_searchable_with_chinese_keywords(client, cast):
-    from live_sessions import services
+    from live_sessions import services, services_questions, services_transcripts
     from tests.live_sessions.factories import staff_of
 
     host = await staff_of(cast.host)
     session_id = await make_session(cast, status="live")
     question_id = await ask(cast, session_id, content="老旧小区加装电梯的补贴标准是多少？")
     await approve(cast, question_id)
-    await services.answer_question(host, question_id, "每台电梯最高补贴20万元。", "王建国")
+    await services_questions.answer_question(host, question_id, "每台电梯最高补贴20万元。", "王建国")
     await services.end_session(host, session_id)
     other = await make_session(cast, status="ended", title="垃圾分类")
     assert (await client.get("/api/v1/transcripts", params={"q": "电梯 补贴"})).json()["total"] == 0  # draft only
-    await services.publish_transcript(host, session_id)
-    await services.publish_transcript(host, other)
+    await services_transcripts.publish_transcript(host, session_id)
+    await services_transcripts.publish_transcript(host, other)
     hits = (await client.get("/api/v1/transcripts", params={"q": "电梯 补贴"})).json()
     assert hits["total"] == 1 and hits["items"][0]["session_id"] == session_id
     assert "补贴" in hits["items"][0]["matches"][0]["content"]

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
-from live_sessions import services
+from live_sessions import services, services_questions, services_transcripts
 from tests.live_sessions.factories import approve, ask, make_citizen, make_session, staff_of
-from tests.support import assert_max_queries, request_and_read_code
+from tests.support import assert_max_queries, read_code, request_and_read_code
 
 PHONE = "13812345678"
 
@@ -40,11 +40,29 @@ async def test_asking_without_javascript_with_phone_and_code(client, cast):
     response = await client.post(f"/live-sessions/{session_id}/questions", headers=csrf(client),
                                  data={"content": "电梯维护费用谁承担？", "name": "", "phone": PHONE, "code": code})
     assert response.status_code == 303
-    queue, total, _seq = await services.moderation_queue(await staff_of(cast.host), session_id)
+    queue, total, _seq = await services_questions.moderation_queue(await staff_of(cast.host), session_id)
     assert total == 1 and queue[0]["content"] == "电梯维护费用谁承担？"
     # the verification is remembered for the next question
     again = await client.post(f"/live-sessions/{session_id}/questions", headers=csrf(client), data={"content": "还有一个问题"})
     assert again.status_code == 303
+
+
+async def test_get_code_without_javascript_comes_back_to_the_question_form_with_the_draft(client, cast):
+    session_id = await make_session(cast)
+    page = await client.get(f"/live-sessions/{session_id}")
+    assert f'name="return_to" value="/live-sessions/{session_id}#sms-phone"' in page.text
+    sent = await client.post("/verify/code", headers=csrf(client), data={
+        "content": "加装电梯要多少钱？", "name": "张小明", "phone": PHONE, "return_to": f"/live-sessions/{session_id}#sms-phone"})
+    assert sent.status_code == 303 and sent.headers["location"] == f"/live-sessions/{session_id}#sms-phone"
+    again = await client.get(f"/live-sessions/{session_id}")
+    assert "加装电梯要多少钱？" in again.text and 'value="张小明"' in again.text and f'value="{PHONE}"' in again.text
+    assert "加装电梯要多少钱？" not in (await client.get(f"/live-sessions/{session_id}")).text  # shown once
+    code = await read_code(client, PHONE)
+    asked = await client.post(f"/live-sessions/{session_id}/questions", headers=csrf(client),
+                              data={"content": "加装电梯要多少钱？", "phone": PHONE, "code": code})
+    assert asked.status_code == 303
+    assert (await client.post(f"/live-sessions/{session_id}/questions/code", headers=csrf(client),
+                              data={"phone": PHONE})).status_code in (404, 405)  # the wing's own fallback is gone
 
 
 async def test_a_bad_question_shows_the_form_again_with_the_reason(client, cast):
@@ -59,7 +77,7 @@ async def test_the_text_view_refreshes_itself_while_live(client, cast):
     session_id = await make_session(cast, status="live")
     question_id = await ask(cast, session_id, content="直播中的问题")
     await approve(cast, question_id)
-    await services.answer_question(await staff_of(cast.host), question_id, "直播中的回答", "王建国")
+    await services_questions.answer_question(await staff_of(cast.host), question_id, "直播中的回答", "王建国")
     response = await client.get(f"/live-sessions/{session_id}/text")
     assert response.status_code == 200
     assert re.search(r'<meta http-equiv="refresh" content="\d+">', response.text)
@@ -69,9 +87,9 @@ async def test_the_text_view_refreshes_itself_while_live(client, cast):
 async def test_the_published_transcript_is_on_the_session_page_and_searchable(client, cast):
     host = await staff_of(cast.host)
     session_id = await make_session(cast, status="live")
-    await services.post_remark(host, session_id, "欢迎收看垃圾分类专题访谈。")
+    await services_questions.post_remark(host, session_id, "欢迎收看垃圾分类专题访谈。")
     await services.end_session(host, session_id)
-    await services.publish_transcript(host, session_id)
+    await services_transcripts.publish_transcript(host, session_id)
     page = await client.get(f"/live-sessions/{session_id}")
     assert "欢迎收看垃圾分类专题访谈。" in page.text and 'id="comments"' in page.text
     found = await client.get("/live-sessions/search", params={"q": "垃圾分类"})
@@ -122,7 +140,7 @@ async def test_the_session_page_takes_a_fixed_number_of_queries(client, cast, ro
         question_id = await ask(cast, session_id, content=f"问题{n}", citizen=citizens[n // 3])
         await approve(cast, question_id)
         if n % 2:
-            await services.answer_question(host, question_id, f"回答{n}")
+            await services_questions.answer_question(host, question_id, f"回答{n}")
     with assert_max_queries(8):
         response = await client.get(f"/live-sessions/{session_id}")
     assert response.status_code == 200 and f"问题{rows - 1}" in response.text

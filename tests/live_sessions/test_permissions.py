@@ -1,15 +1,22 @@
-"""Authorisation, generated from the application's routes: every staff route of this module,
-for every role. A new staff route without a case here fails ``test_every_staff_route_is_covered``.
+"""Authorisation, generated from the application's routes: every staff route of this module (and its
+guarded websocket), for every role. A new staff route without a case here fails
+``test_every_staff_route_is_covered``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
 import re
 
+import httpx
 import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import InvalidStatus
 
+from engagement import permissions
 from engagement.accounts import Staff
-from live_sessions import permissions
+from live_sessions.permissions import PERMISSIONS
 from tests.live_sessions.factories import ask, make_session, session_body
 from tests.support import staff_headers
 
@@ -34,11 +41,24 @@ def staff_routes() -> list[tuple[str, str]]:
     return sorted(set(found))
 
 
+def staff_sockets() -> list[str]:
+    """Paths of this module's guarded websockets."""
+    from litestar.routes import WebSocketRoute
+
+    from engagement.app import create_app
+
+    return sorted(route.path for route in create_app().routes
+                  if isinstance(route, WebSocketRoute) and route.path.startswith("/ws/live-sessions")
+                  and route.route_handler.guards)
+
+
 ROUTES = staff_routes()
+SOCKETS = staff_sockets()
 
 
 def test_every_staff_route_is_covered():
     assert len(ROUTES) >= 15, ROUTES
+    assert SOCKETS == ["/ws/live-sessions/{session_id:int}/moderation"], SOCKETS
 
 
 async def concrete(path: str, cast) -> str:
@@ -74,11 +94,29 @@ async def test_hosts_and_admins_may_run_sessions(client, cast, role):
     assert response.status_code == 201
 
 
+@pytest.mark.parametrize("path", SOCKETS)
+@pytest.mark.parametrize("who, admitted", [("host", True), ("admin", True), ("fgw_editor", False),
+                                           ("zjj_editor", False), (None, False)])
+async def test_only_hosts_and_admins_open_the_moderation_socket(live_server, cast, path, who, admitted):
+    url = live_server.replace("http://", "ws://", 1) + await concrete(path, cast)
+    async with httpx.AsyncClient(base_url=live_server, timeout=20) as http:
+        headers = await staff_headers(http, getattr(cast, who)) if who else {}
+    if not admitted:
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(url, additional_headers=headers):
+                pass
+        assert refused.value.response.status_code == 403
+        return
+    async with connect(url, additional_headers=headers) as socket:
+        event = json.loads(await asyncio.wait_for(socket.recv(), 10))  # the catch-up: the question asked above
+        assert event["type"] == "submitted"
+
+
 def test_permissions_deny_by_default():
     host = Staff(id=1, username="h", display_name="h", role="host", department_id=None, department_slug=None)
     editor = Staff(id=2, username="e", display_name="e", role="editor", department_id=1, department_slug="fgw")
-    for action in permissions.RULES:
-        assert permissions.can(host, action)
-        assert not permissions.can(editor, action)
-        assert not permissions.can(None, action)
-    assert not permissions.can(host, "an action nobody listed")
+    for permission in PERMISSIONS:
+        assert permissions.allowed(host, permission.name)
+        assert not permissions.allowed(editor, permission.name)
+        assert not permissions.allowed(None, permission.name)
+    assert not permissions.allowed(host, "an action nobody listed")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from live_sessions import services
+from live_sessions import services, services_questions, services_transcripts
 from tests.live_sessions.factories import approve, ask, make_citizen, make_session, staff_of
 from tests.support import assert_max_queries
 
@@ -13,9 +13,9 @@ async def _published_session(cast, host, index: int) -> int:
     session_id = await make_session(cast, status="live", title=f"加装电梯访谈{index}")
     question_id = await ask(cast, session_id, content=f"电梯补贴问题{index}", citizen=await make_citizen())
     await approve(cast, question_id)
-    await services.answer_question(host, question_id, f"电梯补贴答复{index}")
+    await services_questions.answer_question(host, question_id, f"电梯补贴答复{index}")
     await services.end_session(host, session_id)
-    await services.publish_transcript(host, session_id)
+    await services_transcripts.publish_transcript(host, session_id)
     return session_id
 
 
@@ -28,9 +28,9 @@ async def _grow(cast, host, live: int, done: int, sessions: int, size: int) -> N
         await ask(cast, live, content=f"待审核的问题{index}", citizen=citizen)
         answered = await ask(cast, live, content=f"已回答的问题{index}", citizen=citizen)
         await approve(cast, answered)
-        await services.answer_question(host, answered, f"答复{index}")
-        comment = await services.comment_on_transcript(citizen, done, f"访谈很有帮助{index}")
-        await services.moderate_comment(host, comment["id"], "approve")
+        await services_questions.answer_question(host, answered, f"答复{index}")
+        comment = await services_transcripts.comment_on_transcript(citizen, done, f"访谈很有帮助{index}")
+        await services_transcripts.moderate_comment(host, comment["id"], "approve")
 
 
 async def _log_in_host(client, cast) -> None:
