@@ -15,6 +15,7 @@ INSTALLED_MODULES: list[str] = [
     "consultations",
     "live_sessions",
     "mailbox",
+    "analytics",
 ]
 
 DB = engine_for(get_settings())

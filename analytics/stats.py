@@ -1,0 +1,59 @@
+"""The arithmetic behind the figures: rates, Wilson intervals, the Kaplan–Meier median.
+
+Pure functions over numbers and pandas objects; the definitions they implement are in
+docs/analytics.md and analytics/definitions.py.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+Z_95 = 1.959963984540054  # the standard normal quantile for a two-sided 95% interval
+MIN_RANKED = 10  # groups with fewer decided cases are shown, never ranked (Alaveteli's rule)
+DIGITS = 4
+
+
+def rate(part: int, whole: int) -> float | None:
+    """part / whole rounded to 4 places; None when there is nothing to divide by."""
+    return round(part / whole, DIGITS) if whole else None
+
+
+def wilson(successes: int, trials: int, z: float = Z_95) -> tuple[float | None, float | None]:
+    """The Wilson score interval for a proportion (E. B. Wilson, 1927); (None, None) for no trials.
+
+    With p = k/n: centre = (p + z²/2n) / (1 + z²/n), half-width = z·√(p(1−p)/n + z²/4n²) / (1 + z²/n).
+    Unlike p ± z·√(p(1−p)/n) it stays inside [0, 1] and is not zero-width at 0% or 100%.
+    """
+    if trials <= 0:
+        return None, None
+    p, n, z2 = successes / trials, trials, z * z
+    denominator = 1 + z2 / n
+    centre = (p + z2 / (2 * n)) / denominator
+    half = z * math.sqrt(p * (1 - p) / n + z2 / (4 * n * n)) / denominator
+    return round(max(0.0, centre - half), DIGITS), round(min(1.0, centre + half), DIGITS)
+
+
+def km_median(durations: pd.Series, observed: pd.Series) -> float | None:
+    """The Kaplan–Meier median of ``durations`` (events where ``observed``, else censored there).
+
+    S(t) = Π over event times u ≤ t of (1 − d_u / n_u), with n_u the cases whose duration is ≥ u
+    (a case censored at u is still at risk at u). The median is the first t with S(t) ≤ 0.5;
+    None when the curve never gets there (too many cases still open).
+    """
+    medians = km_medians(pd.Series(0, index=durations.index), durations, observed)
+    return medians.get(0)
+
+
+def km_medians(groups: pd.Series, durations: pd.Series, observed: pd.Series) -> pd.Series:
+    """``km_median`` of every group at once: {group: median}, groups whose curve never reaches 0.5 left out."""
+    if durations.empty:
+        return pd.Series(dtype=float)
+    frame = pd.DataFrame({"group": groups, "t": durations.astype(float), "event": observed.astype(int)})
+    counts = frame.groupby(["group", "t"])["event"].agg(["sum", "size"]).sort_index(ascending=[True, False])
+    counts["at_risk"] = counts.groupby(level="group")["size"].cumsum()  # cases lasting t or longer
+    counts = counts.sort_index()
+    counts["survival"] = (1 - counts["sum"] / counts["at_risk"]).groupby(level="group").cumprod()
+    reached = counts[(counts["survival"] <= 0.5 + 1e-12) & (counts["sum"] > 0)].reset_index()
+    return reached.groupby("group")["t"].first().astype(float)
