@@ -28,6 +28,7 @@ from redis.asyncio import Redis
 from engagement import i18n
 from engagement.admin import admin_mount
 from engagement.compat import LitestarWithoutWebsocketSendHooks
+from engagement.contract import document_errors
 from engagement.db import PooledSQLiteEngine
 from engagement.live import WebsocketsPerAddress, create_channels_plugin
 from engagement.modules import load_task_modules, manifests
@@ -46,7 +47,6 @@ log = logging.getLogger("engagement")
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 SESSION_MAX_AGE = 8 * 3600
 CSRF_COOKIE = "engagement_csrf"  # piccolo-admin uses "csrftoken" for its own
-RATE_LIMIT_PER_MINUTE = 600
 MAX_REQUEST_BODY_BYTES = 25 * 1024 * 1024
 
 
@@ -73,8 +73,11 @@ class EngagementApp(LitestarWithoutWebsocketSendHooks):
     """Litestar, with the ``before_send`` hooks kept off websocket frames (engagement/compat.py)."""
 
 
-def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RATE_LIMIT_PER_MINUTE) -> Litestar:
+def create_app(settings: Settings | None = None, rate_limit_per_minute: int | None = None) -> Litestar:
+    """The application; ``rate_limit_per_minute`` defaults to ``ENGAGEMENT_RATE_LIMIT`` (0: no limit, for tests)."""
     settings = settings or get_settings()
+    if rate_limit_per_minute is None:
+        rate_limit_per_minute = settings.rate_limit
     redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
     load_task_modules()
     template_engine = JinjaTemplateEngine.from_environment(template_environment())
@@ -123,7 +126,7 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RA
             secure=settings.is_production, store="sessions",
         ).middleware
     )
-    return EngagementApp(
+    app = EngagementApp(
         route_handlers=route_handlers,
         lifespan=[lifespan],
         debug=False,
@@ -152,4 +155,6 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int = RA
             render_plugins=[JsonRenderPlugin()],
         ),
     )
+    document_errors(app)
+    return app
 

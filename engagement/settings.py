@@ -23,6 +23,7 @@ MIN_SECRET_LENGTH = 32
 # are checked against this list by the test suite.
 ENVIRONMENT_VARIABLES = (
     "ENGAGEMENT_ENV",
+    "ENGAGEMENT_RATE_LIMIT",
     "ENGAGEMENT_DATABASE_URL",
     "ENGAGEMENT_REDIS_URL",
     "ENGAGEMENT_SMS_BACKEND",
@@ -42,8 +43,7 @@ ENVIRONMENT_VARIABLES = (
     "TWILIO_AUTH_TOKEN",
     "TWILIO_FROM_NUMBER",
 )
-# Read too, but only for the test suite, so not part of a deployment's configuration.
-TEST_ONLY_VARIABLES = ("ENGAGEMENT_PASSWORD_HASH_PROFILE",)
+# Also read, but only for the test suite (never in a deployment's configuration): ENGAGEMENT_PASSWORD_HASH_PROFILE.
 PASSWORD_HASH_PROFILES = ("default", "test")
 
 
@@ -85,6 +85,7 @@ def _development_secret() -> str:
 @dataclass(frozen=True)
 class Settings:
     env: str = "development"
+    rate_limit: int = 600  # requests per minute per client address, API and pages
     database_url: str = DEFAULT_DATABASE_URL
     redis_url: str | None = None
     sms_backend: str = "console"
@@ -118,6 +119,7 @@ class Settings:
             secret = _development_secret()
         settings = cls(
             env=mode,
+            rate_limit=_positive(env, "ENGAGEMENT_RATE_LIMIT", 600),
             database_url=env.get("ENGAGEMENT_DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL,
             redis_url=redis_url,
             sms_backend=env.get("ENGAGEMENT_SMS_BACKEND", "").strip() or "console",

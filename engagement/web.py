@@ -27,6 +27,7 @@ from litestar.types import Message, Scope
 from litestar.utils import normalize_path
 
 from engagement.accounts import Staff, require_role, staff_for_token
+from engagement.contract import reject_ids_out_of_range
 from engagement.errors import DomainError, NotAuthenticated, TooManyRequests
 from engagement.forms import validation_detail
 from engagement.i18n import DEFAULT_LANGUAGE, N_, _, current_language, current_module, module_of, normalise_language
@@ -104,6 +105,7 @@ def preferences_for(scope: Scope) -> Preferences:
 async def apply_preferences(request: Request) -> None:
     preferences_for(request.scope)
     current_module.set(module_of(getattr(request.route_handler.fn, "__module__", None)))
+    reject_ids_out_of_range(request)
 
 
 async def add_headers(message: Message, scope: Scope, hsts: bool = False) -> None:
@@ -157,7 +159,11 @@ def handle_validation_error(request: Request, error: ValidationException) -> Res
             key = item.get("key") or ""
             problems.append(validation_detail(item["message"], "" if key == "data" else key, struct_type))
     detail = "; ".join(problems) if problems else _("The request is not valid.")
-    return error_response(request, 400, detail, {"errors": error.extra or []})
+    extra: dict[str, Any] = {"errors": error.extra or []}
+    field = next((item.get("key") for item in error.extra or [] if isinstance(item, dict) and item.get("key")), None)
+    if field and field != "data":
+        extra["field"] = field
+    return error_response(request, 400, detail, extra)
 
 
 def _body_struct(request: Request) -> type | None:
@@ -190,7 +196,15 @@ def handle_http_error(request: Request, error: HTTPException) -> Response:
     preferences_for(request.scope)
     detail = _(message) if message and (status_code >= 404 or not error.detail) else error.detail
     headers = {k: v for k, v in (error.headers or {}).items()}
+    if status_code == 429:
+        headers.setdefault("retry-after", _retry_after(headers))
     return error_response(request, status_code, detail or _("Something went wrong."), None, headers)
+
+
+def _retry_after(headers: dict[str, str]) -> str:
+    """Seconds until the rate-limit window resets (Litestar's middleware sends only ``RateLimit-Reset``)."""
+    reset = next((value for key, value in headers.items() if key.lower() == "ratelimit-reset"), "")
+    return str(max(1, int(reset))) if reset.strip().lstrip("-").isdigit() else "60"
 
 
 def handle_server_error(request: Request, error: Exception) -> Response:
