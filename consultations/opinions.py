@@ -34,7 +34,6 @@ from engagement.crypto import keyring
 from engagement.db import contains, unit_of_work
 from engagement.errors import Conflict, InvalidInput, NotFound
 from engagement.i18n import DEFAULT_LANGUAGE, N_, _, catalogue
-from engagement.masking import mask_name, mask_personal_data
 from engagement.notifications import notify_citizen
 from engagement.verification import VerifiedCitizen
 
@@ -239,8 +238,8 @@ async def _public_opinions(rows: list[dict[str, Any]]) -> list[OpinionPublic]:
     supports = await votes.vote_counts(VOTE_KIND, [row["id"] for row in rows])
     return [
         OpinionPublic(
-            id=row["id"], content=mask_personal_data(row["content"], [row["name"]] if row["name"] else []),
-            author=mask_name(row["name"]), organization=row["organization"], section=row["section_number"],
+            id=row["id"], content=row["content"], author=row["name"] or "", organization=row["organization"],
+            section=row["section_number"],
             decision=row["decision"], reply=row["reply"], support_count=supports.get(row["id"], 0),
             created_at=aware(row["created_at"]), reviewed_at=aware(row["reviewed_at"]),
         )

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 import msgspec
 
 from engagement.i18n import N_
+from engagement.masking import PublicRead
 
 DecisionValue = Literal["adopted", "partially_adopted", "not_adopted"]  # the values of tables.DECIDED
 Phone = Annotated[str, msgspec.Meta(max_length=32, title=N_("Mobile phone number"),
@@ -199,12 +200,15 @@ class ConsultationList(msgspec.Struct):
     per_page: int
 
 
-class OpinionPublic(msgspec.Struct):
-    """What anyone may see: no phone, the name masked, personal data in the text masked."""
+class OpinionPublic(PublicRead):
+    """What anyone may see: no phone; built from the text as written, PublicRead masks it."""
+
+    public_safe = frozenset({"decision"})
+    public_names = frozenset({"author"})
 
     id: int
     content: str
-    author: str  # masked name, or empty
+    author: str  # the name, masked; or empty
     organization: str
     section: int | None
     decision: str

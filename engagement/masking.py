@@ -6,6 +6,8 @@ numbers masked. :func:`find_personal_data` reports what will be masked, so staff
 can see it highlighted before publishing; :func:`mask_personal_data` applies it
 and leaves every other character exactly as written. :func:`mask_name` and
 :func:`mask_phone` mask a single value, e.g. the author shown under an opinion.
+:class:`PublicRead` is the base of every public read type of user- or
+staff-written text: it masks its fields when it is built, whoever builds it.
 
 Detectors run from the most specific to the least (e-mail, ID number, bank
 card, mobile, landline, given names); a span claimed by one is never looked at
@@ -18,6 +20,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import msgspec
 
 MASK = "*"
 
@@ -270,3 +275,36 @@ def _hide(
     positions = [index for index in range(start, end) if is_significant(text[index])]
     hidden = set(positions[keep_first : len(positions) - keep_last])
     return "".join(MASK if index in hidden else char for index, char in enumerate(text))
+
+
+# --- Public read types ----------------------------------------------------------
+
+
+class PublicRead(msgspec.Struct):
+    """Base of the public read types: personal data is masked when the struct is built.
+
+    Every ``str`` field (and each ``str`` of a list field) goes through
+    :func:`mask_personal_data`, except those named in ``public_safe`` (ids,
+    states, times): a field added later is masked unless declared safe. Fields in
+    ``public_names`` take a person's name as written; it is masked with
+    :func:`mask_name` and wherever it occurs in the other fields. Pass raw values:
+    masking a masked Latin name again changes it.
+    """
+
+    public_safe: ClassVar[frozenset[str]] = frozenset()
+    public_names: ClassVar[frozenset[str]] = frozenset()
+
+    def __post_init__(self) -> None:
+        written = [value for field in self.public_names if isinstance(value := getattr(self, field), str) and value]
+        for field in self.__struct_fields__:
+            if field not in self.public_safe:
+                masked = _mask_value(getattr(self, field), written, is_name=field in self.public_names)
+                setattr(self, field, masked)
+
+
+def _mask_value(value: Any, names: list[str], *, is_name: bool) -> Any:
+    if isinstance(value, str):
+        return mask_name(value) if is_name else mask_personal_data(value, names)
+    if isinstance(value, list):
+        return [_mask_value(item, names, is_name=is_name) for item in value]
+    return value

@@ -182,7 +182,7 @@ async def search_transcripts(q: Annotated[str, Parameter(max_length=200)] = "") 
     items = [
         schemas.SearchHit(session_id=hit["session"]["id"], title=hit["session"]["title"],
                           scheduled_at=services._iso(hit["session"]["scheduled_at"]) or "",
-                          matches=[schemas.SearchMatch(speaker=m["speaker"], content=m["content"]) for m in hit["matches"]])
+                          matches=[schemas.search_match(m) for m in hit["matches"]])
         for hit in hits
     ]
     return schemas.SearchResults(items=items, total=len(items))

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.channels import ChannelsPlugin
 from litestar.di import NamedDependency
@@ -69,7 +70,8 @@ async def _session_context(session_id: int, identity: dict[str, Any], **extra: A
     questions, remarks = await _feed(session_id, order)
     transcript, comments = [], []
     if session["transcript_state"] == TranscriptState.published:
-        _session, transcript = await services_transcripts.read_transcript(session_id)
+        _session, entries = await services_transcripts.read_transcript(session_id)
+        transcript = [schemas.entry_read(entry) for entry in entries]
         comments, _count = await services_transcripts.public_comments(session_id, limit=100)
     timeline = _timeline(questions, remarks) if order == "time" else [{"kind": "question", **q} for q in questions]
     return {
@@ -77,8 +79,8 @@ async def _session_context(session_id: int, identity: dict[str, Any], **extra: A
         "questions": questions,
         "timeline": timeline,
         "transcript": transcript,
-        "comments": [{**c, "name": services.public_name(c["display_name"]),
-                      "content": services.public_text(c["content"], [c["display_name"]])} for c in comments],
+        "comments": [msgspec.structs.asdict(schemas.comment_public(c)) | {"created_at": c["created_at"]}
+                     for c in comments],
         **identity, **extra,
     }
 
@@ -107,7 +109,8 @@ async def session_text(request: Request, session_id: FromPath[int]) -> Template:
 @get("/live-sessions/search", name="live-sessions-search", include_in_schema=False)
 async def search_page(q: Annotated[str, Parameter(max_length=200)] = "") -> Template:
     hits = await services_transcripts.search_transcripts(q) if q.strip() else []
-    results = [{**hit, "session": session_view(hit["session"])} for hit in hits]
+    results = [{**hit, "session": session_view(hit["session"]), "matches": [schemas.search_match(m) for m in hit["matches"]]}
+               for hit in hits]
     return Template("live_sessions/search.html", context={"q": q, "results": results})
 
 

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 import msgspec
 
 from engagement.i18n import N_
+from engagement.masking import PublicRead
 from engagement.schemas import Code, Phone
 from live_sessions import services, services_questions, services_transcripts
 
@@ -80,7 +81,9 @@ class QuestionCreated(msgspec.Struct):
     session_id: int
 
 
-class AnswerRead(msgspec.Struct):
+class AnswerRead(PublicRead):
+    public_safe = frozenset({"speaker_role", "created_at"})
+
     id: int
     question_id: int | None
     content: str
@@ -89,10 +92,13 @@ class AnswerRead(msgspec.Struct):
     created_at: str | None
 
 
-class QuestionPublic(msgspec.Struct):
+class QuestionPublic(PublicRead):
+    public_safe = frozenset({"asked_at"})
+    public_names = frozenset({"name"})
+
     id: int
     content: str
-    name: str  # masked
+    name: str  # the name, masked
     asked_at: str | None
     answered: bool
     vote_count: int
@@ -153,7 +159,9 @@ class VoteResult(msgspec.Struct):
     counted: bool
 
 
-class TranscriptEntryRead(msgspec.Struct):
+class TranscriptEntryRead(PublicRead):
+    public_safe = frozenset({"kind"})
+
     id: int
     position: int
     kind: str
@@ -174,7 +182,7 @@ class EntryEdit(msgspec.Struct, forbid_unknown_fields=True):
     speaker: Speaker | None = None
 
 
-class SearchMatch(msgspec.Struct):
+class SearchMatch(PublicRead):
     speaker: str
     content: str
 
@@ -199,7 +207,10 @@ class CommentCreate(msgspec.Struct, forbid_unknown_fields=True):
     code: Code | None = None
 
 
-class CommentPublic(msgspec.Struct):
+class CommentPublic(PublicRead):
+    public_safe = frozenset({"created_at"})
+    public_names = frozenset({"name"})
+
     id: int
     content: str
     name: str
@@ -248,6 +259,7 @@ def answer_read(message: dict[str, Any]) -> AnswerRead:
 
 def question_public(row: dict[str, Any]) -> QuestionPublic:
     payload = services_questions.question_event_payload(row)
+    payload |= {"content": row["content"], "name": row["display_name"] or ""}  # as written: QuestionPublic masks
     return QuestionPublic(
         **payload, vote_count=row.get("vote_count", 0),
         answers=[answer_read(message) for message in row.get("answers", [])],
@@ -277,9 +289,13 @@ def entry_read(entry: dict[str, Any]) -> TranscriptEntryRead:
                                content=entry["content"])
 
 
+def search_match(entry: dict[str, Any]) -> SearchMatch:
+    return SearchMatch(speaker=entry["speaker"], content=entry["content"])
+
+
 def comment_public(row: dict[str, Any]) -> CommentPublic:
-    return CommentPublic(id=row["id"], content=services.public_text(row["content"], [row["display_name"]]),
-                         name=services.public_name(row["display_name"]), created_at=_iso(row["created_at"]))
+    return CommentPublic(id=row["id"], content=row["content"], name=row["display_name"] or "",
+                         created_at=_iso(row["created_at"]))
 
 
 def comment_staff(row: dict[str, Any]) -> CommentStaff:

@@ -76,7 +76,7 @@ def message_payload(message: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": message["id"],
         "question_id": message["question"],
-        "content": message["content"],
+        "content": public_text(message["content"]),  # answers and remarks reach viewers as events and pages
         "speaker": message["speaker_name"],
         "speaker_role": message["speaker_role"],
         "created_at": _iso(message["created_at"]),

@@ -74,7 +74,7 @@ async def draft_transcript(session_id: int) -> None:
 
 def _remark_entry(session_id: int, message: dict[str, Any]) -> TranscriptEntry:
     return TranscriptEntry(session=session_id, position=0, kind="remark", speaker=message["speaker_name"],
-                           content=message["content"], source_kind="message", source_id=message["id"])
+                           content=public_text(message["content"]), source_kind="message", source_id=message["id"])
 
 
 def _question_entries(session_id: int, question: dict[str, Any],
@@ -85,7 +85,7 @@ def _question_entries(session_id: int, question: dict[str, Any],
         content=public_text(question["content"], [question["display_name"]]),
         source_kind="question", source_id=question["id"])]
     entries += [TranscriptEntry(session=session_id, position=0, kind="answer", speaker=answer["speaker_name"],
-                                content=answer["content"], source_kind="message", source_id=answer["id"])
+                                content=public_text(answer["content"]), source_kind="message", source_id=answer["id"])
                 for answer in answers]
     return entries
 
@@ -105,7 +105,9 @@ async def edit_transcript_entry(staff: Staff | None, entry_id: int, content: Any
     entry = await TranscriptEntry.select(TranscriptEntry.session).where(TranscriptEntry.id == entry_id).first()
     if entry is None:
         raise NotFound(_("The transcript entry was not found."))
-    updates: dict[Any, Any] = {TranscriptEntry.content: clean_text(content, MAX_TEXT_LENGTH, _("The text")),
+    # Stored masked, as the draft is: a search must not find a number the published text hides.
+    text = public_text(clean_text(content, MAX_TEXT_LENGTH, _("The text")))
+    updates: dict[Any, Any] = {TranscriptEntry.content: text,
                                TranscriptEntry.updated_at: clock.now()}
     if speaker is not None:
         updates[TranscriptEntry.speaker] = clean_text(speaker, MAX_SPEAKER_LENGTH, _("The speaker"))

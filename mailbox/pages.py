@@ -9,6 +9,7 @@ next to the form with the typed values kept. The citizen behind a letter comes f
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
@@ -37,10 +38,15 @@ from mailbox.schemas import (
     ReplyRequest,
     TemplateCreate,
     TransferRequest,
+    public_letter_view,
 )
 
 INDEX = "/mailbox"
 NOT_KEPT = frozenset({"code", "_csrf_token", "return_to"})  # never shown again in a re-rendered form
+
+
+def _public_page(found: services.Page) -> services.Page:
+    return replace(found, items=[public_letter_view(row) for row in found.items])
 
 
 def _choices() -> dict[str, Any]:
@@ -56,7 +62,7 @@ async def _index_context(request: Request, **extra: Any) -> dict[str, Any]:
         "departments": departments,
         "desk_slug": next((row["slug"] for row in departments if row["is_receiving_desk"]), None),
         "statistics": await services.statistics(),
-        "recent": recent.items,
+        "recent": _public_page(recent).items,
         **extra,
     }
 
@@ -144,7 +150,8 @@ async def mailbox_search(q: FromQuery[str | None] = None, category: FromQuery[st
                          page: FromQuery[int] = 1) -> Template:
     filters = {"q": q or "", "category": category or "", "department": department or "", "month": month or ""}
     try:
-        found = await services.search_published(q, category or None, department or None, month or None, page)
+        found = _public_page(await services.search_published(q, category or None, department or None, month or None,
+                                                             page))
         error = None
     except DomainError as problem:
         found, error = services.Page(items=[], total=0, page=1, page_size=services.PAGE_SIZE), problem.detail
@@ -155,7 +162,7 @@ async def mailbox_search(q: FromQuery[str | None] = None, category: FromQuery[st
 @get("/mailbox/digest", name="mailbox-digest", include_in_schema=False)
 async def mailbox_digest(month: FromQuery[str | None] = None, page: FromQuery[int] = 1) -> Template:
     month = month or clock.today().strftime("%Y-%m")
-    found = await services.search_published(published_month=month, page=page, page_size=50)
+    found = _public_page(await services.search_published(published_month=month, page=page, page_size=50))
     first = clock.local(services.month_range(month)[0])
     previous = (first - timedelta(days=1)).strftime("%Y-%m")
     following = (first + timedelta(days=32)).strftime("%Y-%m")
@@ -166,7 +173,7 @@ async def mailbox_digest(month: FromQuery[str | None] = None, page: FromQuery[in
 @get("/mailbox/letters/{tracking_number:str}", name="mailbox-letter", include_in_schema=False)
 async def mailbox_letter(tracking_number: FromPath[str]) -> Template:
     return Template("mailbox/letter.html", context={**_choices(),
-                                                    "letter": await services.get_published_letter(tracking_number)})
+                                                    "letter": public_letter_view(await services.get_published_letter(tracking_number))})
 
 
 # --- staff -----------------------------------------------------------------------------------

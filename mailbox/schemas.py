@@ -13,6 +13,7 @@ import msgspec
 
 from engagement.clock import local_date
 from engagement.i18n import N_
+from engagement.masking import PublicRead
 from mailbox.tables import ANSWERED_STATUSES, Category
 
 # The limits of every text, shared by the API, the HTML forms (engagement.forms.parse_form) and the services.
@@ -110,7 +111,12 @@ class TemplateCreate(msgspec.Struct, forbid_unknown_fields=False):
     for_all_departments: bool = False
 
 
-class PublicLetter(msgspec.Struct):
+class PublicLetter(PublicRead):
+    """Built from the stored public_* copies (masked at publication); PublicRead masks them again."""
+
+    public_safe = frozenset({"tracking_number", "category", "department", "received_at", "replied_at",
+                             "published_at"})
+
     tracking_number: str
     category: str
     subject: str
@@ -240,6 +246,12 @@ def public_letter(row: dict) -> PublicLetter:
         replied_at=_iso(row["replied_at"]),
         published_at=_iso(row["published_at"]),
     )
+
+
+def public_letter_view(row: dict) -> dict:
+    """A published letter for the pages: its public texts through the same rule as the API's."""
+    letter = public_letter(row)
+    return {**row, "public_subject": letter.subject, "public_body": letter.body, "public_reply": letter.reply}
 
 
 def writer_letter(letter: dict, events: list[dict]) -> WriterLetter:
