@@ -68,7 +68,7 @@ def file_response(content: bytes, filename: str, media_type: str) -> Response:
 
 class StatisticsController(Controller):
     path = "/api/v1/statistics"
-    tags = ["statistics"]
+    tags = ("statistics",)
 
     @get("/adoption", responses=errors(400), summary="Opinions received, decided and adopted, with 95% Wilson intervals")
     async def adoption(self, by: AdoptionBy = "department", period_start: Start = None,

@@ -114,7 +114,8 @@ def start_bare(server: str, workers: int, logdir: Path) -> Server:
 def cli_accepts_server(env: dict) -> bool:
     """Whether ``python -m engagement serve`` has a ``--server`` option."""
     done = subprocess.run(
-        [sys.executable, "-m", "engagement", "serve", "--help"], cwd=ROOT, env=env, capture_output=True, text=True
+        [sys.executable, "-m", "engagement", "serve", "--help"], cwd=ROOT, env=env, capture_output=True, text=True,
+        check=False,
     )
     return "--server" in done.stdout
 
@@ -141,7 +142,8 @@ def prepare_app(env: dict) -> bool:
     """Run ``migrate`` and ``demo``; False (with a clear message) when they fail."""
     for command in ("migrate", "demo"):
         result = subprocess.run(
-            [sys.executable, "-m", "engagement", command], cwd=ROOT, env=env, capture_output=True, text=True
+            [sys.executable, "-m", "engagement", command], cwd=ROOT, env=env, capture_output=True, text=True,
+            check=False,
         )
         if result.returncode != 0:
             detail = (result.stderr or result.stdout).strip().splitlines()[-5:]
@@ -187,7 +189,7 @@ def measure(server: Server, path: str, duration: float, concurrency: int) -> dic
     """Drive ``path`` from a separate process; add the server's CPU use."""
     use_wrk = os.path.exists(WRK)
     if use_wrk:
-        subprocess.run([WRK, "-t1", f"-c{concurrency}", f"-d{WARMUP:.0f}s", server.url(path)], capture_output=True)
+        subprocess.run([WRK, "-t1", f"-c{concurrency}", f"-d{WARMUP:.0f}s", server.url(path)], capture_output=True, check=False)
     cpu_before, busy_before, started = tree_cpu_seconds(server.proc.pid), system_busy_seconds(), time.monotonic()
     result = (
         run_wrk(server.url(path), duration, concurrency)
@@ -203,7 +205,7 @@ def measure(server: Server, path: str, duration: float, concurrency: int) -> dic
 
 def run_generator(url: str, duration: float, concurrency: int) -> dict:
     cmd = [sys.executable, __file__, "--load", url, "--duration", str(duration), "--concurrency", str(concurrency)]
-    done = subprocess.run(cmd, capture_output=True, text=True)
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise RuntimeError(f"load generator failed on {url}:\n{done.stderr[-2000:]}")
     return json.loads(done.stdout)

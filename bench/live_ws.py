@@ -108,9 +108,11 @@ async def bench(args: argparse.Namespace) -> None:
     env.setdefault("ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS", "100000")  # every viewer comes from 127.0.0.1
     if args.processes > 1 and not env.get("ENGAGEMENT_REDIS_URL"):
         raise SystemExit("--processes 2 needs ENGAGEMENT_REDIS_URL (the processes share events through Redis streams)")
-    subprocess.run([sys.executable, "-m", "engagement", "migrate"], cwd=ROOT, env=env, check=True, capture_output=True)
-    subprocess.run([sys.executable, "-m", "engagement", "create-staff", "--username", HOST_USER, "--password",
-                    HOST_PASSWORD, "--role", "host"], cwd=ROOT, env=env, capture_output=True)
+    await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "engagement", "migrate"], cwd=ROOT, env=env,
+                            check=True, capture_output=True)
+    await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "engagement", "create-staff", "--username", HOST_USER,
+                                             "--password", HOST_PASSWORD, "--role", "host"],
+                            cwd=ROOT, env=env, check=False, capture_output=True)  # the account may exist already
     servers = [start_server(env, work) for _ in range(args.processes)]
     try:
         await run(args, servers)

@@ -81,7 +81,7 @@ class ConsultationController(Controller):
     """Public routes, and staff routes (guarded: editors of the department, admins; checked again per object)."""
 
     path = "/api/v1"
-    tags = ["consultations"]
+    tags = ("consultations",)
 
     @get("/consultations", summary="Published consultations (filters: status, department, topic, q)")
     async def list_consultations(

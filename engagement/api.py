@@ -39,7 +39,7 @@ async def healthz() -> Health:
 
 class SmsController(Controller):
     path = "/api/v1/sms"
-    tags = ["verification"]
+    tags = ("verification",)
 
     @post("/codes", status_code=HTTP_202_ACCEPTED, summary="Send a verification code by SMS")
     async def request_code(self, request: Request, data: JSONBody[SmsCodeRequest]) -> SmsCodeSent:
@@ -72,7 +72,7 @@ def staff_read(staff: Staff) -> StaffRead:
 
 class AuthController(Controller):
     path = "/api/v1/auth"
-    tags = ["staff accounts"]
+    tags = ("staff accounts",)
 
     @post("/login", status_code=HTTP_200_OK, summary="Log in; returns a bearer token")
     async def login(self, request: Request, data: JSONBody[LoginRequest]) -> LoginResult:

@@ -13,8 +13,8 @@ from functools import cache
 from pathlib import Path
 
 from babel.messages.mofile import write_mo
-from jinja2 import pass_context
 from babel.messages.pofile import read_po
+from jinja2 import pass_context
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "frontend" / "translations"
 DEFAULT_LANGUAGE = "zh_CN"

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from http.cookies import SimpleCookie
+from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
-from litestar.exceptions import HTTPException, ValidationException
+from litestar.exceptions import HTTPException, SerializationException, ValidationException
 from litestar.handlers import BaseRouteHandler
 from litestar.response import Template
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
@@ -73,7 +73,7 @@ def _cookies(scope: Scope) -> dict[str, str]:
     parsed = SimpleCookie()
     try:
         parsed.load(raw)
-    except Exception:  # a malformed cookie header must not break the page
+    except CookieError:  # a malformed cookie header must not break the page
         return {}
     return {key: morsel.value for key, morsel in parsed.items()}
 
@@ -169,7 +169,7 @@ def handle_validation_error(request: Request, error: ValidationException) -> Res
 def _body_struct(request: Request) -> type | None:
     try:
         parameter = request.route_handler.parsed_fn_signature.parameters.get("data")
-    except Exception:  # not every connection has a route handler (e.g. a 404)
+    except (AttributeError, KeyError):  # not every connection has a route handler (e.g. a 404)
         return None
     if parameter is None:
         return None
@@ -280,7 +280,7 @@ async def _body_fields(request: Request) -> dict[str, Any]:
         return dict(await request.form())
     try:
         body = await request.json()
-    except Exception:
+    except (ValueError, SerializationException):
         return {}
     return body if isinstance(body, dict) else {}
 

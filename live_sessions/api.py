@@ -30,7 +30,7 @@ Offset = Annotated[int, Parameter(ge=0, le=100_000)]
 
 class LiveSessionController(Controller):
     path = "/api/v1/live-sessions"
-    tags = ["live sessions"]
+    tags = ("live sessions",)
 
     @post("/", status_code=HTTP_201_CREATED, guards=CREATE, summary="Announce a live session (hosts, admins)")
     async def create(self, staff: NamedDependency[Staff], data: JSONBody[schemas.SessionCreate]) -> schemas.SessionRead:
@@ -128,7 +128,7 @@ class LiveSessionController(Controller):
 
 class QuestionController(Controller):
     path = "/api/v1/questions"
-    tags = ["live sessions"]
+    tags = ("live sessions",)
 
     @post("/{question_id:int}/moderate", status_code=HTTP_200_OK, guards=MODERATE, summary="Approve or reject")
     async def moderate(self, question_id: FromPath[int], staff: NamedDependency[Staff], data: JSONBody[schemas.ModerateRequest],

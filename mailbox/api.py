@@ -47,7 +47,7 @@ def _figures(figures: services.Figures) -> FiguresRead:
 
 class PublicLetterController(Controller):
     path = "/api/v1/letters"
-    tags = ["mailbox"]
+    tags = ("mailbox",)
 
     @post("/", status_code=HTTP_201_CREATED, summary="Write a letter (citizen token, or phone + code in the body)")
     async def submit(self, citizen: NamedDependency[VerifiedCitizen], data: JSONBody[LetterCreate]) -> LetterReceipt:
@@ -97,7 +97,7 @@ class StaffLetterController(Controller):
     """Staff actions on one letter; the service's loader answers 404 / 403 per letter."""
 
     path = "/api/v1/letters/{tracking_number:str}"
-    tags = ["mailbox (staff)"]
+    tags = ("mailbox (staff)",)
 
     @post("/assign", status_code=HTTP_200_OK, guards=[guard("letter.assign")],
           summary="Route the letter to a department (the receiving desk)")
@@ -155,8 +155,8 @@ class StaffLetterController(Controller):
 
 class StaffInboxController(Controller):
     path = "/api/v1/staff/letters"
-    tags = ["mailbox (staff)"]
-    guards = [guard("letter.view")]
+    tags = ("mailbox (staff)",)
+    guards = (guard("letter.view"),)
 
     @get("/", summary="The inbox: letters routed to the staff member's department (all for the receiving desk); "
                       "routing=true: the letters waiting to be routed")
@@ -175,7 +175,7 @@ class StaffInboxController(Controller):
 
 class ReplyTemplateController(Controller):
     path = "/api/v1/staff/reply-templates"
-    tags = ["mailbox (staff)"]
+    tags = ("mailbox (staff)",)
 
     @get("/", guards=[guard("reply_template.view")],
          summary="Reply templates of the staff member's department and common ones")

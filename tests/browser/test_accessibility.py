@@ -70,7 +70,7 @@ def public_get_routes() -> dict[str, str]:
 def resolved_guards(handler) -> list:
     try:
         return list(handler.resolve_guards())
-    except Exception:  # not yet resolved outside an application: fall back to the handler's own
+    except Exception:  # noqa: BLE001 - not yet resolved outside an application: fall back to the handler's own
         return list(handler.guards or [])
 
 
