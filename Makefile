@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install browser-deps run test test-fast messages bench bench-servers clean
+.PHONY: install browser-deps run lint test test-fast messages bench bench-servers clean
 
 install: $(STAMP)
 
@@ -15,19 +15,30 @@ $(STAMP): pyproject.toml requirements.lock
 	$(PY) -m pip install --quiet -c requirements.lock -e '.[test]'
 	touch $(STAMP)
 
-# Browser tests use Debian's Chromium (never a downloaded browser) and axe-core from npm.
+# Browser tests use Debian's Chromium (never a downloaded browser), axe-core from npm and the
+# W3C Nu Html Checker (vnu-jar from npm, run by Debian's Java). --ignore-scripts: vnu-jar's
+# postinstall would download a Java runtime when none is found; Debian's is installed instead.
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; }
-	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund --silent
+	@command -v java >/dev/null 2>&1 || { \
+	  echo "installing Debian default-jre-headless for the HTML validation test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends default-jre-headless; }
+	@test -f node_modules/axe-core/axe.min.js && test -f node_modules/vnu-jar/build/dist/vnu.jar || \
+	  npm ci --no-audit --no-fund --silent --ignore-scripts
 
 run: install
 	$(PY) -m engagement migrate
-	$(PY) -m engagement demo --if-empty
-	PORT=$(PORT) $(PY) -m engagement serve --port $(PORT)
+	ENGAGEMENT_ENV=development $(PY) -m engagement demo --if-empty
+	ENGAGEMENT_ENV=development PORT=$(PORT) $(PY) -m engagement serve --port $(PORT)
 
-test: install browser-deps
+# ruff with the settings of pyproject.toml; `make test` runs it first and stops on a finding.
+lint: install
+	$(VENV)/bin/ruff check .
+
+# Both runs of the suite (docs/testing.md), at the same time, each into its own log.
+test: lint browser-deps
 	./scripts/run-tests.sh
 
 test-fast: install

@@ -1,29 +1,68 @@
 #!/usr/bin/env bash
-# Runs the suite on the embedded default (SQLite, in-process pub/sub, eager jobs), then again on
-# PostgreSQL + Redis with a real Celery worker when those services are available.
+# Runs the suite on the embedded default (SQLite, in-process pub/sub, eager jobs) and, at the same time,
+# on PostgreSQL + Redis with a real Celery worker when those services are available (two cores, and each
+# run is mostly one Python process). Each run writes its own log, printed when both are done.
 # With CI set, the services are required: their absence is a failure, not a skip.
+# Arguments go to both pytest runs; SEQUENTIAL=1 runs them one after the other instead.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 
 PG_URL="${ENGAGEMENT_DATABASE_URL:-postgresql://postgres@127.0.0.1:5432/test}"
 REDIS_URL="${ENGAGEMENT_REDIS_URL:-redis://127.0.0.1:6379/0}"
+LOGS="$(mktemp -d "${TMPDIR:-/tmp}/engagement-test-logs.XXXXXX")"
 
-echo "== run 1: embedded default (SQLite, in-process backends, eager jobs)"
-env -u ENGAGEMENT_DATABASE_URL -u ENGAGEMENT_REDIS_URL -u ENGAGEMENT_JOBS ENGAGEMENT_TEST_RUN=embedded $PY -m pytest -q "$@"
-embedded=$?
+embedded_run() {
+  env -u ENGAGEMENT_DATABASE_URL -u ENGAGEMENT_REDIS_URL -u ENGAGEMENT_JOBS ENGAGEMENT_TEST_RUN=embedded \
+    $PY -m pytest -q --basetemp="$LOGS/embedded-tmp" "$@" >"$LOGS/embedded.log" 2>&1
+}
+
+# The tests marked database_independent ran in the first run already (tests/conftest.py leaves them out).
+services_run() {
+  ENGAGEMENT_TEST_RUN=services ENGAGEMENT_DATABASE_URL="$PG_URL" ENGAGEMENT_REDIS_URL="$REDIS_URL" \
+    $PY -m pytest -q --basetemp="$LOGS/services-tmp" "$@" >"$LOGS/services.log" 2>&1
+}
 
 if $PY scripts/services_available.py "$PG_URL" "$REDIS_URL"; then
-  echo "== run 2: PostgreSQL + Redis + Celery worker"
-  ENGAGEMENT_DATABASE_URL="$PG_URL" ENGAGEMENT_REDIS_URL="$REDIS_URL" $PY -m pytest -q "$@"
-  services=$?
+  services_wanted=1
 elif [ -n "${CI:-}" ]; then
   echo "CI: PostgreSQL and Redis are required for the second run but are not reachable" >&2
-  services=1
+  services_wanted=ci-missing
 else
   echo "== run 2 skipped: PostgreSQL or Redis not reachable (set ENGAGEMENT_DATABASE_URL / ENGAGEMENT_REDIS_URL)"
-  services=0
+  services_wanted=0
 fi
+
+started=$SECONDS
+echo "== run 1: embedded default (SQLite, in-process backends, eager jobs): log $LOGS/embedded.log"
+[ "$services_wanted" = 1 ] && echo "== run 2: PostgreSQL + Redis + Celery worker: log $LOGS/services.log"
+if [ "$services_wanted" = 1 ] && [ -z "${SEQUENTIAL:-}" ]; then
+  embedded_run "$@" &
+  embedded_pid=$!
+  services_run "$@"
+  services=$?
+  wait "$embedded_pid"
+  embedded=$?
+else
+  embedded_run "$@"
+  embedded=$?
+  services=0
+  if [ "$services_wanted" = 1 ]; then
+    services_run "$@"
+    services=$?
+  fi
+fi
+[ "$services_wanted" = ci-missing ] && services=1
+
+echo "== run 1 (embedded) log:"
+cat "$LOGS/embedded.log"
+if [ "$services_wanted" = 1 ]; then
+  echo "== run 2 (PostgreSQL + Redis + worker) log:"
+  cat "$LOGS/services.log"
+fi
+echo "== closing lines, after $((SECONDS - started)) s:"
+echo "run 1 (embedded): $(tail -n 1 "$LOGS/embedded.log")"
+[ "$services_wanted" = 1 ] && echo "run 2 (services): $(tail -n 1 "$LOGS/services.log")"
 
 if [ $embedded -ne 0 ] || [ $services -ne 0 ]; then
   echo "FAILED: embedded run exit $embedded, services run exit $services" >&2

@@ -9,7 +9,7 @@ async def postgres_answers(url: str) -> bool:
 
     try:
         connection = await asyncio.wait_for(asyncpg.connect(url), timeout=5)
-    except Exception as error:  # any failure means "not available"
+    except (OSError, TimeoutError, ValueError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
         print(f"postgres not available: {error}", file=sys.stderr)
         return False
     await connection.close()
@@ -21,7 +21,7 @@ def redis_answers(url: str) -> bool:
 
     try:
         return bool(redis.Redis.from_url(url, socket_connect_timeout=5).ping())
-    except Exception as error:
+    except (OSError, ValueError, redis.RedisError) as error:
         print(f"redis not available: {error}", file=sys.stderr)
         return False
 

@@ -1,20 +1,22 @@
-"""Browser fixtures: Debian's Chromium driven by Playwright's sync API, and axe-core.
+"""Browser fixtures: Debian's Chromium driven by Playwright's sync API (on a thread of its own), and axe-core.
 
 The server comes from the session fixture ``live_server`` (tests/conftest.py: the app served by
 ``python -m engagement serve`` against the test database) and staff accounts from ``cast``.
 
-Without /usr/bin/chromium or node_modules/axe-core (``make browser-deps``) the tests are skipped;
-with CI set, they fail instead.
+Without /usr/bin/chromium, node_modules (axe-core, vnu-jar) or java (``make browser-deps``) the tests are
+skipped; with CI set, they fail instead.
 """
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import json
 import os
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
@@ -41,42 +43,94 @@ OUTBOX_WAIT_SECONDS = 20
 
 # ---------- Playwright's sync API next to pytest-asyncio ----------
 # Playwright's sync API runs its own event loop in a greenlet and, between calls, leaves it marked as
-# the thread's running loop (playwright/_impl/_greenlets.py, wait_for_future); it breaks when that mark
-# is missing while it works. pytest-asyncio, which runs the async fixtures of tests/conftest.py, refuses
-# to start while any loop is marked ("Runner.run() cannot be called from a running event loop").
-# So the mark is set only while Playwright is used: inside the fixtures defined here and the bodies of
-# tests that use a browser; everywhere else (other fixtures, async teardowns) it is lifted.
-_playwright_loop: asyncio.AbstractEventLoop | None = None
+# the thread's running loop (playwright/_impl/_greenlets.py, wait_for_future). pytest-asyncio, which runs
+# the async fixtures of tests/conftest.py, refuses to start on a thread with a running loop. So Playwright
+# gets a thread of its own: the fixtures below and the bodies of tests that use a browser run there, and
+# pytest's thread stays free of Playwright's loop. A test body's ``request.getfixturevalue`` is carried
+# back to pytest's thread. Each thread serves the other's calls while it waits, so calls may nest.
+_WAKE = object()
 
 
-@contextmanager
-def _running_loop_mark(loop: asyncio.AbstractEventLoop | None) -> Iterator[None]:
-    previous = asyncio._get_running_loop()
-    asyncio._set_running_loop(loop)
-    try:
-        yield
-    finally:
-        asyncio._set_running_loop(previous)
+class PlaywrightThread:
+    """A thread for Playwright's sync API, and calls between it and pytest's thread."""
+
+    def __init__(self) -> None:
+        self._jobs: dict[bool, queue.SimpleQueue] = {True: queue.SimpleQueue(), False: queue.SimpleQueue()}
+        self._thread = threading.Thread(target=self._serve, name="playwright", daemon=True)
+        self._thread.start()
+
+    def _on_playwright(self) -> bool:
+        return threading.get_ident() == self._thread.ident
+
+    def _serve(self) -> None:
+        while (job := self._jobs[True].get()) is not None:
+            if job is not _WAKE:  # a wake-up left over from a call that had finished meanwhile
+                job()
+
+    def _call(self, on_playwright: bool, function: Callable, *args, **kwargs):
+        if self._on_playwright() == on_playwright:
+            return function(*args, **kwargs)
+        result: Future = Future()
+
+        def job() -> None:
+            try:
+                result.set_result(function(*args, **kwargs))
+            except BaseException as error:  # noqa: BLE001 - pytest's skip and fail outcomes are BaseExceptions
+                result.set_exception(error)
+
+        mine = self._jobs[self._on_playwright()]
+        result.add_done_callback(lambda _: mine.put(_WAKE))
+        self._jobs[on_playwright].put(job)
+        while not result.done():  # serve the other thread's calls meanwhile
+            waiting = mine.get()
+            if waiting is not _WAKE:
+                waiting()
+        return result.result()
+
+    def playwright(self, function: Callable, *args, **kwargs):
+        """``function(*args, **kwargs)`` on Playwright's thread."""
+        return self._call(True, function, *args, **kwargs)
+
+    def pytest(self, function: Callable, *args, **kwargs):
+        """``function(*args, **kwargs)`` on pytest's thread (from a test body on Playwright's)."""
+        return self._call(False, function, *args, **kwargs)
+
+    def stop(self) -> None:
+        self._jobs[True].put(None)
+        self._thread.join()
 
 
-def _playwright_mark():
-    loop = _playwright_loop if _playwright_loop is not None and not _playwright_loop.is_closed() else None
-    return _running_loop_mark(loop)
+_playwright_thread: PlaywrightThread | None = None
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_fixture_setup(fixturedef, request):
-    ours = getattr(fixturedef.func, "__module__", None) == __name__
-    with _playwright_mark() if ours else _running_loop_mark(None):
-        return (yield)
+class RequestFromPlaywright:
+    """A test's ``request`` whose ``getfixturevalue`` runs on pytest's thread (async fixtures need it)."""
+
+    def __init__(self, request, thread: PlaywrightThread) -> None:
+        self._request, self._thread = request, thread
+
+    def getfixturevalue(self, name: str):
+        return self._thread.pytest(self._request.getfixturevalue, name)
+
+    def __getattr__(self, name: str):
+        return getattr(self._request, name)
 
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item):
-    if "new_context" not in getattr(item, "fixturenames", ()):
+    thread = _playwright_thread
+    if thread is None or "browser" not in item.fixturenames:
         return (yield)
-    with _playwright_mark():
+    body, request = item.obj, item.funcargs.get("request")
+    item.obj = functools.wraps(body)(lambda **kwargs: thread.playwright(body, **kwargs))
+    if request is not None:
+        item.funcargs["request"] = RequestFromPlaywright(request, thread)
+    try:
         return (yield)
+    finally:
+        item.obj = body
+        if request is not None:
+            item.funcargs["request"] = request
 
 
 def missing(what: str) -> None:
@@ -87,48 +141,59 @@ def missing(what: str) -> None:
     pytest.skip(message)
 
 
+def _start_chromium():
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    try:
+        return playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
+    except Exception:
+        playwright.stop()
+        raise
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
         missing(f"{CHROMIUM} is not installed")
-    from playwright.sync_api import sync_playwright
-
-    global _playwright_loop
-    # Session fixtures do not pass through this directory's pytest_fixture_setup: mark by hand.
-    with _running_loop_mark(None):
-        playwright = sync_playwright().start()
-        _playwright_loop = asyncio._get_running_loop()
-        try:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=LAUNCH_ARGS)
-        except Exception:
-            playwright.stop()
-            _playwright_loop = None
-            raise
+    global _playwright_thread
+    thread = PlaywrightThread()
+    try:
+        playwright, chromium = thread.playwright(_start_chromium)
+    except BaseException:
+        thread.stop()
+        raise
+    _playwright_thread = thread
     yield chromium
-    with _playwright_mark():
-        chromium.close()
-        playwright.stop()
-    _playwright_loop = None
+    _playwright_thread = None
+    thread.playwright(chromium.close)
+    thread.playwright(playwright.stop)
+    thread.stop()
+
+
+def _new_context(browser, options: dict):
+    context = browser.new_context(**options)
+    context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return context
 
 
 @pytest.fixture
 def new_context(browser, live_server) -> Iterator[Callable[..., object]]:
     """Make browser contexts (cookies, JavaScript on/off, viewport) on the live server; closed after the test."""
+    thread = _playwright_thread
     contexts = []
 
     def make(**options):
         options.setdefault("base_url", live_server)
         options.setdefault("viewport", VIEWPORT)
         options.setdefault("locale", "zh-CN")
-        context = browser.new_context(**options)
-        context.set_default_timeout(DEFAULT_TIMEOUT_MS)
+        context = thread.playwright(_new_context, browser, options)
         contexts.append(context)
         return context
 
     yield make
-    with _playwright_mark():
-        for context in contexts:
-            context.close()
+    for context in contexts:
+        thread.playwright(context.close)
 
 
 @pytest.fixture
@@ -156,8 +221,8 @@ class PageProblems:
 def page(context):
     """A fresh page (in a fresh context); the test fails on any JavaScript error or CSP violation."""
     problems = PageProblems()
-    browser_page = context.new_page()
-    problems.watch(browser_page)
+    browser_page = _playwright_thread.playwright(context.new_page)
+    _playwright_thread.playwright(problems.watch, browser_page)
     yield browser_page
     assert not problems.items, "problems in the browser:\n" + "\n".join(problems.items)
 
