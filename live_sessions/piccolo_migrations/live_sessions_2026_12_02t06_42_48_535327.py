@@ -96,7 +96,7 @@ class StaffUser(Table, tablename="staff_user", schema=None):
 
 ID = "2026-12-02T06:42:48:535327"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "TV questioning (issues, photos, followers, rectifications, their updates and confirmations) and open meetings (seat quotas, registrations, lottery)."
 
 
 async def forwards():
