@@ -46,7 +46,7 @@
       }
       var existing = document.getElementById("pending-" + event.id);
       if (event.type === "submitted" && event.state === "pending") { addQuestion(event); }
-      if (event.type === "moderated" && existing) { existing.parentNode.removeChild(existing); refreshEmpty(); }
+      if (event.type === "moderated" && existing) { existing.remove(); refreshEmpty(); }
       if (event.type === "edited" && existing) {
         existing.querySelector("[data-queue-content]").textContent = event.content;
       }
@@ -87,7 +87,8 @@
   function afterSuccess(form, action) {
     var item = form.closest("[data-pending-id]");
     if (item && (action === "approve" || action === "reject")) {
-      item.parentNode.removeChild(item);
+      // The websocket's "moderated" event may have removed it already: remove() is safe on a detached node.
+      item.remove();
       var empty = document.querySelector("[data-queue-empty]");
       var queue = document.querySelector("[data-queue]");
       if (empty && queue) { empty.hidden = queue.children.length > 0; }
