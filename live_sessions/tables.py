@@ -93,6 +93,7 @@ class LiveSession(Table, tablename="live_session"):
                                help_text="draft -> published.")
     public_seq = Integer(default=0, help_text="Sequence number of the last public event.")
     staff_seq = Integer(default=0, help_text="Sequence number of the last moderators' event.")
+    peak_viewers = Integer(default=0, help_text="The most viewers connected at once, over all web processes.")
     created_by = ForeignKey(references=StaffUser, null=True, on_delete=OnDelete.set_null)
     created_at = Timestamptz(default=TimestamptzNow())
     started_at = Timestamptz(null=True, default=None)
