@@ -20,16 +20,19 @@ from analytics import exports, reports, services
 from analytics.schemas import (
     ADOPTION_GROUPINGS,
     MAILBOX_GROUPINGS,
+    RECTIFICATION_GROUPINGS,
     AdoptionStatistics,
     ErrorRead,
     EventStatistics,
     ExportFormat,
     MailboxStatistics,
+    RectificationStatistics,
     ReportCreate,
     ReportList,
     ReportRead,
 )
 from engagement.accounts import Staff
+from engagement.contract import downloads
 from engagement.permissions import guard
 from engagement.web import client_address, current_staff
 
@@ -46,7 +49,8 @@ def _grouping(choices: tuple[str, ...]) -> Any:
 
 AdoptionBy = _grouping(ADOPTION_GROUPINGS)
 MailboxBy = _grouping(MAILBOX_GROUPINGS)
-DatasetName = _grouping(("adoption", "mailbox", "events"))
+RectificationBy = _grouping(RECTIFICATION_GROUPINGS)
+DatasetName = _grouping(("adoption", "mailbox", "events", "rectifications"))
 ReportFormat = Annotated[str, QueryParameter(description="csv, xlsx or json.", max_length=10,
                                              schema_extra={"enum": list(reports.REPORT_FORMATS)})]
 
@@ -84,7 +88,14 @@ class StatisticsController(Controller):
     async def events(self, period_start: Start = None, period_end: End = None) -> EventStatistics:
         return await services.statistics("events", "kind", period_start, period_end)
 
-    @get("/export", responses=errors(400), summary="The rows of adoption, mailbox or events as CSV (UTF-8 with BOM) or XLSX")
+    @get("/rectifications", responses=errors(400),
+         summary="TV questioning's rectifications per department or month: on time, overdue, completed, confirmations")
+    async def rectifications(self, by: RectificationBy = "department", period_start: Start = None,
+                             period_end: End = None, department: DepartmentSlug = None) -> RectificationStatistics:
+        return await services.statistics("rectifications", by, period_start, period_end, department)
+
+    @get("/export", responses=errors(400), opt=downloads(*exports.MEDIA_TYPES.values()),
+         summary="The rows of adoption, mailbox, events or rectifications as CSV (UTF-8 with BOM) or XLSX")
     async def export(self, dataset: DatasetName = "adoption",
                      by: FromQuery[str | None] = None, format: FromQuery[ExportFormat] = "csv",
                      period_start: Start = None, period_end: End = None,
@@ -104,6 +115,7 @@ class StatisticsController(Controller):
         return await reports.get_report(await current_staff(request), report_id)
 
     @get("/reports/{report_id:int}/export", responses=errors(400, 404),
+         opt=downloads(*exports.MEDIA_TYPES.values(), "application/json"),
          summary="A report as frozen: CSV (one line per figure), XLSX, or the JSON whose SHA-256 is data_sha256")
     async def export_report(self, request: Request, report_id: FromPath[int],
                             format: ReportFormat = "csv") -> Response:

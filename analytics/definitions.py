@@ -44,21 +44,40 @@ MAILBOX = {
                                     "cases are not left out; empty while fewer than half are answered."),
 }
 
+RECTIFICATIONS = {
+    "rectifications": N_("Rectifications (TV questioning) committed to in the period, by the department responsible."),
+    "completed": N_("Of these, completed (one reopened by citizens is open again)."),
+    "on_time": N_("Of these, completed by the due date (the Beijing date of completion)."),
+    "overdue": N_("Of these, not completed by the due date: still open past it, or completed late."),
+    "open": N_("Of these, still in progress and not yet due."),
+    "on_time_rate": N_("on_time / (on_time + overdue): of the rectifications whose outcome is known; null when none."),
+    "ci_low": N_("Lower end of the 95% Wilson interval of the on-time rate."),
+    "ci_high": N_("Upper end of the 95% Wilson interval of the on-time rate."),
+    "ranked": N_("At least 10 rectifications with a known outcome: only these groups are ranked."),
+    "confirmations_solved": N_("Citizens' answers \"solved\" to \"Has it been solved?\" after a completion."),
+    "confirmations_not_solved": N_("Citizens' answers \"not solved\" after a completion."),
+}
+
 EVENTS = {
     "sessions": N_("Live sessions of this kind scheduled in the period."),
+    "peak_viewers": N_("The most viewers connected at once to one of these sessions."),
     "questions_asked": N_("Questions citizens sent to these sessions."),
     "questions_approved": N_("Of these, questions approved by the moderators and shown."),
     "questions_answered": N_("Of these, questions answered during or after the session."),
-    "issues_collected": N_("Issues citizens proposed (TV questioning, open meetings)."),
-    "issues_selected": N_("Issues selected for the programme or the agenda."),
-    "rectifications_on_time": N_("Rectifications completed by their due date."),
-    "rectifications_overdue": N_("Rectifications not completed by their due date (open or completed late)."),
-    "rectifications_completed": N_("Rectifications completed."),
-    "registrations_confirmed": N_("Registrations holding a seat (confirmed), for open meetings."),
-    "registrations_checked_in": N_("Registrations checked in at the meeting."),
+    "issues_collected": N_("Issues citizens proposed in the period (TV questioning, open meetings), in any state."),
+    "issues_selected": N_("Of these, issues selected for the programme or the agenda."),
+    "rectifications": RECTIFICATIONS["rectifications"],
+    "rectifications_on_time": RECTIFICATIONS["on_time"],
+    "rectifications_overdue": RECTIFICATIONS["overdue"],
+    "rectifications_completed": RECTIFICATIONS["completed"],
+    "confirmations_solved": RECTIFICATIONS["confirmations_solved"],
+    "confirmations_not_solved": RECTIFICATIONS["confirmations_not_solved"],
+    "registrations": N_("Registrations for open meetings held in the period, in any state."),
+    "registrations_confirmed": N_("Of these, registrations holding a seat (confirmed or checked in)."),
+    "registrations_checked_in": N_("Of these, registrations checked in at the meeting."),
 }
 
-DATASETS = {"adoption": ADOPTION, "mailbox": MAILBOX, "events": EVENTS}
+DATASETS = {"adoption": ADOPTION, "mailbox": MAILBOX, "events": EVENTS, "rectifications": RECTIFICATIONS}
 
 # Column headings for pages and spreadsheets (translated where shown).
 LABELS = {
@@ -83,14 +102,21 @@ LABELS = {
     "satisfaction": N_("Satisfaction (1-5)"),
     "median_reply_working_days": N_("Median working days to reply"),
     "sessions": N_("Sessions"),
+    "peak_viewers": N_("Peak viewers"),
     "questions_asked": N_("Questions asked"),
     "questions_approved": N_("Questions approved"),
     "questions_answered": N_("Questions answered"),
     "issues_collected": N_("Issues collected"),
     "issues_selected": N_("Issues selected"),
+    "rectifications": N_("Rectifications"),
     "rectifications_on_time": N_("Rectified on time"),
     "rectifications_overdue": N_("Rectifications overdue"),
     "rectifications_completed": N_("Rectifications completed"),
+    "confirmations_solved": N_("Confirmed solved"),
+    "confirmations_not_solved": N_("Not solved, say citizens"),
+    "completed": N_("Completed"),
+    "open": N_("In progress, not yet due"),
+    "registrations": N_("Registrations"),
     "registrations_confirmed": N_("Registrations confirmed"),
     "registrations_checked_in": N_("Checked in"),
 }

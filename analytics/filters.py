@@ -70,6 +70,13 @@ def local_month_sql(column: str) -> str:
     return f"strftime('%Y-%m', {column}, {SQLITE_LOCAL_SHIFT})"
 
 
+def local_date_sql(column: str) -> str:
+    """SQL for the Beijing date of a timestamp column, comparable with a ``Date`` column."""
+    if is_postgres():
+        return f"({column} AT TIME ZONE 'Asia/Shanghai')::date"
+    return f"date({column}, {SQLITE_LOCAL_SHIFT})"
+
+
 def period_sql(column: str, filters: Filters, values: list) -> str:
     """`` AND column >= start AND column < end`` for the period's ends (their values appended to ``values``)."""
     sql = ""

@@ -26,7 +26,8 @@ from engagement.tables import Department
 from engagement.web import client_address, current_staff, preferences_for
 
 INDEX = "/statistics"
-PAGE_SECTIONS = {"adoption": ("department", "month"), "mailbox": ("department", "month"), "events": ("kind",)}
+PAGE_SECTIONS = {"adoption": ("department", "month"), "mailbox": ("department", "month"),
+                 "rectifications": ("department",), "events": ("kind",)}
 
 
 def _elder(request: Request) -> bool:
@@ -55,11 +56,8 @@ async def _filters(period_start: str | None, period_end: str | None, department:
 
 
 async def _figures(filters: Filters) -> dict[str, dict[str, Any]]:
-    figures: dict[str, dict[str, Any]] = {}
-    for dataset, groupings in PAGE_SECTIONS.items():
-        scoped = Filters(filters.period_start, filters.period_end) if dataset == "events" else filters
-        figures[dataset] = msgspec.to_builtins(await services.figures(dataset, list(groupings), scoped))
-    return figures
+    wanted = {dataset: list(groupings) for dataset, groupings in PAGE_SECTIONS.items()}
+    return msgspec.to_builtins(await services.figures_of_many(wanted, filters))
 
 
 async def _departments() -> list[dict[str, Any]]:

@@ -23,6 +23,7 @@ from analytics.filters import Filters, resolve
 from analytics.schemas import (
     ADOPTION_GROUPINGS,
     MAILBOX_GROUPINGS,
+    RECTIFICATION_GROUPINGS,
     DepartmentRef,
     ReportList,
     ReportRead,
@@ -70,7 +71,8 @@ async def create_report(staff: Staff, title: str, period_start: date, period_end
 
 async def _frozen_figures(filters: Filters) -> dict[str, Any]:
     figures = {"adoption": await _plain("adoption", ADOPTION_GROUPINGS, filters),
-               "mailbox": await _plain("mailbox", MAILBOX_GROUPINGS, filters)}
+               "mailbox": await _plain("mailbox", MAILBOX_GROUPINGS, filters),
+               "rectifications": await _plain("rectifications", RECTIFICATION_GROUPINGS, filters)}
     if filters.department_id is None:  # live sessions belong to no department
         figures["events"] = await _plain("events", ("kind",), filters)
     return figures

@@ -9,18 +9,21 @@ from typing import Annotated, Any, Literal
 
 import msgspec
 
-from analytics.definitions import ADOPTION, COMMON, EVENTS, MAILBOX
+from analytics.definitions import ADOPTION, COMMON, EVENTS, MAILBOX, RECTIFICATIONS
 from engagement.i18n import N_
 
 AdoptionGrouping = Literal["department", "topic", "month", "consultation"]
 MailboxGrouping = Literal["department", "month"]
-Dataset = Literal["adoption", "mailbox", "events"]
+RectificationGrouping = Literal["department", "month"]
+Dataset = Literal["adoption", "mailbox", "events", "rectifications"]
 ExportFormat = Literal["csv", "xlsx"]
 
 ADOPTION_GROUPINGS: tuple[str, ...] = ("department", "topic", "month", "consultation")
 MAILBOX_GROUPINGS: tuple[str, ...] = ("department", "month")
 EVENT_GROUPINGS: tuple[str, ...] = ("kind",)
-GROUPINGS = {"adoption": ADOPTION_GROUPINGS, "mailbox": MAILBOX_GROUPINGS, "events": EVENT_GROUPINGS}
+RECTIFICATION_GROUPINGS: tuple[str, ...] = ("department", "month")
+GROUPINGS = {"adoption": ADOPTION_GROUPINGS, "mailbox": MAILBOX_GROUPINGS, "events": EVENT_GROUPINGS,
+             "rectifications": RECTIFICATION_GROUPINGS}
 
 
 def _described(kind: Any, text: str) -> Any:
@@ -63,16 +66,37 @@ class EventRow(msgspec.Struct):
     key: Key
     label: Label
     sessions: _described(int, EVENTS["sessions"])
+    peak_viewers: _described(int, EVENTS["peak_viewers"])
     questions_asked: _described(int, EVENTS["questions_asked"])
     questions_approved: _described(int, EVENTS["questions_approved"])
     questions_answered: _described(int, EVENTS["questions_answered"])
     issues_collected: _described(int, EVENTS["issues_collected"])
     issues_selected: _described(int, EVENTS["issues_selected"])
+    rectifications: _described(int, EVENTS["rectifications"])
     rectifications_on_time: _described(int, EVENTS["rectifications_on_time"])
     rectifications_overdue: _described(int, EVENTS["rectifications_overdue"])
     rectifications_completed: _described(int, EVENTS["rectifications_completed"])
+    confirmations_solved: _described(int, EVENTS["confirmations_solved"])
+    confirmations_not_solved: _described(int, EVENTS["confirmations_not_solved"])
+    registrations: _described(int, EVENTS["registrations"])
     registrations_confirmed: _described(int, EVENTS["registrations_confirmed"])
     registrations_checked_in: _described(int, EVENTS["registrations_checked_in"])
+
+
+class RectificationRow(msgspec.Struct):
+    key: Key
+    label: Label
+    rectifications: _described(int, RECTIFICATIONS["rectifications"])
+    completed: _described(int, RECTIFICATIONS["completed"])
+    on_time: _described(int, RECTIFICATIONS["on_time"])
+    overdue: _described(int, RECTIFICATIONS["overdue"])
+    open: _described(int, RECTIFICATIONS["open"])
+    on_time_rate: _described(float | None, RECTIFICATIONS["on_time_rate"])
+    ci_low: _described(float | None, RECTIFICATIONS["ci_low"])
+    ci_high: _described(float | None, RECTIFICATIONS["ci_high"])
+    ranked: _described(bool, RECTIFICATIONS["ranked"])
+    confirmations_solved: _described(int, RECTIFICATIONS["confirmations_solved"])
+    confirmations_not_solved: _described(int, RECTIFICATIONS["confirmations_not_solved"])
 
 
 Basis = _described(Literal["current", "history"],
@@ -108,6 +132,13 @@ class EventStatistics(msgspec.Struct):
     by: Literal["kind"]
     items: list[EventRow]
     total: EventRow
+    scope: Scope
+
+
+class RectificationStatistics(msgspec.Struct):
+    by: RectificationGrouping
+    items: list[RectificationRow]
+    total: RectificationRow
     scope: Scope
 
 

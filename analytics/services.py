@@ -1,7 +1,7 @@
 """The statistics asked for by the API, the pages and the reports: one entry point per dataset.
 
 Adoption (analytics/adoption.py), mailbox (analytics/mailbox_stats.py), events
-(analytics/events.py); published reports are in analytics/reports.py and the staff dashboard in
+(analytics/events.py), rectifications (analytics/rectifications.py); published reports are in analytics/reports.py and the staff dashboard in
 analytics/dashboard.py. A grouping a dataset does not know is a 400.
 """
 
@@ -15,16 +15,18 @@ from analytics.adoption import adoption_tables
 from analytics.events import events
 from analytics.filters import Filters, resolve
 from analytics.mailbox_stats import mailbox_tables
+from analytics.rectifications import rectification_tables
 from analytics.schemas import GROUPINGS
 from engagement.errors import InvalidInput
 from engagement.i18n import _
 
-DEFAULT_GROUPING = {"adoption": "department", "mailbox": "department", "events": "kind"}
+DEFAULT_GROUPING = {"adoption": "department", "mailbox": "department", "events": "kind",
+                    "rectifications": "department"}
 
 
 def check_grouping(dataset: str, by: str | None) -> str:
     if dataset not in GROUPINGS:
-        raise InvalidInput(_("Unknown dataset %(dataset)s: use adoption, mailbox or events.") % {"dataset": dataset[:40]})
+        raise InvalidInput(_("Unknown dataset %(dataset)s: use adoption, mailbox, events or rectifications.") % {"dataset": dataset[:40]})
     by = by or DEFAULT_GROUPING[dataset]
     if by not in GROUPINGS[dataset]:
         raise InvalidInput(_("Unknown grouping %(by)s: use one of %(choices)s.")
@@ -54,10 +56,29 @@ async def figures(dataset: str, groupings: list[str], filters: Filters) -> dict[
     return await compute_many(dataset, groupings, filters)
 
 
+async def figures_of_many(wanted: dict[str, list[str]], filters: Filters,
+                          site_wide: frozenset[str] = frozenset({"events"})) -> dict[str, dict[str, Any]]:
+    """``figures`` for several datasets at once (the statistics page): one snapshot look-up for all;
+    the datasets in ``site_wide`` ignore the department."""
+    unfiltered = filters == Filters()
+    found = await snapshots.cached_many(wanted) if unfiltered else {}
+    for dataset, groupings in wanted.items():
+        if dataset in found:
+            continue
+        scoped = Filters(filters.period_start, filters.period_end) if dataset in site_wide else filters
+        if scoped == Filters() and not unfiltered:  # a department was asked for: site-wide figures may be cached
+            found[dataset] = await figures(dataset, groupings, scoped)
+        else:
+            found[dataset] = await compute_many(dataset, groupings, scoped)
+    return found
+
+
 async def compute_many(dataset: str, groupings: list[str], filters: Filters) -> dict[str, Any]:
     """{grouping: figures} computed now; the groupings of one dataset share their queries (reports, the page)."""
     if dataset == "adoption":
         return await adoption_tables(groupings, filters)
     if dataset == "mailbox":
         return await mailbox_tables(groupings, filters)
+    if dataset == "rectifications":
+        return await rectification_tables(groupings, filters)
     return {"kind": await events(filters)}

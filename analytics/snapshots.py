@@ -18,7 +18,13 @@ from typing import Any
 import msgspec
 
 from analytics.filters import Filters
-from analytics.schemas import GROUPINGS, AdoptionStatistics, EventStatistics, MailboxStatistics
+from analytics.schemas import (
+    GROUPINGS,
+    AdoptionStatistics,
+    EventStatistics,
+    MailboxStatistics,
+    RectificationStatistics,
+)
 from analytics.tables import Snapshot
 from engagement import clock
 from engagement.db import unit_of_work
@@ -26,7 +32,8 @@ from engagement.tables import WorkflowEvent
 
 # Seconds a snapshot may lag behind changes; 0: only snapshots with nothing changed since are served.
 MAX_AGE = int(os.environ.get("ENGAGEMENT_STATISTICS_MAX_AGE", "300"))
-TYPES = {"adoption": AdoptionStatistics, "mailbox": MailboxStatistics, "events": EventStatistics}
+TYPES = {"adoption": AdoptionStatistics, "mailbox": MailboxStatistics, "events": EventStatistics,
+         "rectifications": RectificationStatistics}
 
 
 def name_of(dataset: str, by: str) -> str:
@@ -40,15 +47,22 @@ async def watermark() -> int:
 
 async def cached(dataset: str, groupings: list[str]) -> dict[str, Any] | None:
     """The snapshots of ``groupings`` when they may be served, else None (one query, two when old)."""
-    rows = await Snapshot.select().where(Snapshot.name.is_in([name_of(dataset, by) for by in groupings]))
+    return (await cached_many({dataset: groupings})).get(dataset)
+
+
+async def cached_many(wanted: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
+    """{dataset: {by: figures}} for the datasets whose snapshots may all be served (one query, two when old)."""
+    names = [name_of(dataset, by) for dataset, groupings in wanted.items() for by in groupings]
+    rows = await Snapshot.select().where(Snapshot.name.is_in(names))
     marks = {row["watermark"] for row in rows}
-    if len(rows) != len(groupings) or len(marks) != 1 or any(row["day"] != clock.today() for row in rows):
-        return None
+    if len(rows) != len(names) or len(marks) != 1 or any(row["day"] != clock.today() for row in rows):
+        return {}
     young = clock.now() - min(clock.aware(row["computed_at"]) for row in rows) <= timedelta(seconds=MAX_AGE)
     if not young and marks != {await watermark()}:
-        return None
+        return {}
     by_name = {row["name"]: row["payload"] for row in rows}
-    return {by: msgspec.convert(_json(by_name[name_of(dataset, by)]), TYPES[dataset]) for by in groupings}
+    return {dataset: {by: msgspec.convert(_json(by_name[name_of(dataset, by)]), TYPES[dataset]) for by in groupings}
+            for dataset, groupings in wanted.items()}
 
 
 def _json(value: Any) -> Any:

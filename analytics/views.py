@@ -172,8 +172,33 @@ def events_by_kind(data: dict[str, Any], elder: bool) -> Section:
                    "events", "kind")
 
 
+# ---------- rectifications ----------
+
+def rectifications_by_department(data: dict[str, Any], elder: bool) -> Section:
+    title = _("Rectifications on time by department")
+    rows = _compared(data["items"], "on_time_rate")
+    ranked = [row for row in rows if row["ranked"]]
+    total = data["total"]
+    if not data["items"]:
+        summary = no_data()
+    else:
+        summary = _("%(count)d rectifications were committed to on TV questioning programmes: %(completed)d completed, "
+                    "%(on_time)d of them on time, and %(overdue)d overdue (open past the due date or completed "
+                    "late).") % {"count": total["rectifications"], "completed": total["completed"],
+                                 "on_time": total["on_time"], "overdue": total["overdue"]}
+        if not ranked:
+            summary += " " + _("No department has 10 rectifications with a known outcome yet, so none is ranked.")
+    chart = interval_chart("chart-rectifications-department", title, summary, rows, "on_time_rate", "ci_low",
+                           "ci_high", elder, note=_("fewer than 10 with a known outcome, not ranked"))
+    fields = ["rectifications", "completed", "on_time", "overdue", "open", "on_time_rate", "confirmations_solved",
+              "confirmations_not_solved"]
+    return Section("rectifications-department", title, chart, table(title, data["items"], fields, total),
+                   "rectifications", "department")
+
+
 BUILDERS = {("adoption", "department"): adoption_by_department, ("adoption", "month"): adoption_by_month,
             ("mailbox", "department"): mailbox_by_department, ("mailbox", "month"): mailbox_by_month,
+            ("rectifications", "department"): rectifications_by_department,
             ("events", "kind"): events_by_kind}
 
 
@@ -201,7 +226,8 @@ def headline(figures: dict[str, dict[str, dict[str, Any]]]) -> list[tuple[str, s
     return pairs
 
 
-DATASET_TITLES = {"adoption": N_("Adoption of opinions"), "mailbox": N_("Mayor's mailbox"), "events": N_("Live sessions")}
+DATASET_TITLES = {"adoption": N_("Adoption of opinions"), "mailbox": N_("Mayor's mailbox"), "events": N_("Live sessions"),
+                  "rectifications": N_("Rectifications after TV questioning")}
 
 
 def definitions(frozen: dict[str, dict[str, str]] | None = None) -> list[tuple[str, list[tuple[str, str]]]]:

@@ -9,8 +9,13 @@ from babel.messages.pofile import read_po
 ZH_CN = Path("frontend/translations/zh_CN/LC_MESSAGES")
 
 
-def placeholders(text: str) -> list[str]:
-    return sorted(re.findall(r"%\(\w+\)[sd]", text))
+def placeholders(text: str | tuple[str, ...]) -> list[str]:
+    """The named placeholders of a message (of its singular form, for a plural one)."""
+    return sorted(re.findall(r"%\(\w+\)[sd]", text[0] if isinstance(text, tuple) else text))
+
+
+def untranslated(string: str | tuple[str, ...]) -> bool:
+    return not (any(string) if isinstance(string, tuple) else string)
 
 
 def problems(directory: Path = ZH_CN) -> list[str]:
@@ -22,7 +27,8 @@ def problems(directory: Path = ZH_CN) -> list[str]:
             f"{path.name}: {message.id!r} -> {message.string!r}"
             for message in catalogue
             if message.id
-            and (not message.string or message.fuzzy or placeholders(message.id) != placeholders(message.string))
+            and (untranslated(message.string) or message.fuzzy
+                 or placeholders(message.id) != placeholders(message.string))
         ]
     return found
 

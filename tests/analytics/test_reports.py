@@ -43,7 +43,7 @@ async def test_a_published_report_keeps_its_figures_when_a_decision_changes(clie
     fgw = report["figures"]["adoption"]["department"]["items"][0]
     assert (fgw["key"], fgw["decided"], fgw["adopted"], fgw["adoption_rate"]) == ("fgw", 4, 3, 0.75)
     assert report["definitions"]["adoption"]["adoption_rate"]["zh_CN"]
-    assert set(report["figures"]) == {"adoption", "mailbox", "events"}
+    assert set(report["figures"]) == {"adoption", "mailbox", "events", "rectifications"}
 
     published = await client.post(f"/api/v1/statistics/reports/{report['id']}/publish", headers=await headers("admin"))
     assert published.status_code == 200, published.text

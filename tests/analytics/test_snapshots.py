@@ -32,7 +32,7 @@ async def test_the_job_precomputes_and_requests_serve_it_until_it_is_too_old(cli
     for path in ("mailbox?by=month", "events", "adoption?by=month"):
         with assert_max_queries(1):
             assert (await client.get(f"/api/v1/statistics/{path}")).status_code == 200
-    with assert_max_queries(6):
+    with assert_max_queries(4):
         assert (await client.get("/statistics")).status_code == 200
 
     await factories.decide(admin, opinions[1], "not_adopted")
