@@ -1,8 +1,8 @@
 """The staff dashboard of one department: its own figures and what is overdue.
 
 Overdue means: published opinions still undecided after their consultation closed (at its
-deadline, whatever the closing job has done), and letters still unanswered after their due date.
-Rectifications past due join when live_sessions has them. Editors see their own department;
+deadline, whatever the closing job has done), letters still unanswered after their due date, and
+rectifications (TV questioning) still in progress after theirs. Editors see their own department;
 administrators choose one. A fixed number of queries.
 """
 
@@ -20,6 +20,7 @@ from engagement.accounts import Staff
 from engagement.errors import InvalidInput
 from engagement.i18n import _
 from engagement.tables import Department
+from live_sessions.tables import RectificationState
 from mailbox.tables import OPEN_STATUSES, Letter
 
 LIST_LIMIT = 50
@@ -34,6 +35,7 @@ class Dashboard:
     undecided: list[dict[str, Any]]  # consultations closed with opinions still undecided
     overdue_letters: list[dict[str, Any]]
     overdue_letter_count: int
+    overdue_rectifications: list[dict[str, Any]]
 
 
 async def department_dashboard(staff: Staff, department: str | None = None) -> Dashboard:
@@ -54,6 +56,7 @@ async def department_dashboard(staff: Staff, department: str | None = None) -> D
         department={"slug": slug, "name": filters.department_name}, departments=choices,
         adoption=await compute("adoption", "consultation", filters), mailbox=await compute("mailbox", "month", year),
         undecided=await _undecided(filters.department_id), overdue_letters=letters, overdue_letter_count=count,
+        overdue_rectifications=await _overdue_rectifications(filters.department_id, today),
     )
 
 
@@ -76,3 +79,18 @@ async def _overdue_letters(department_id: int, today: date) -> tuple[list[dict[s
     for row in rows:
         row["working_days_late"] = workdays.working_days_late(row["due_date"], today, calendar)
     return rows, await Letter.count().where(where)
+
+
+async def _overdue_rectifications(department_id: int, today: date) -> list[dict[str, Any]]:
+    """The department's rectifications in progress past their due date, the oldest due date first."""
+    rows = await Letter.raw(
+        "SELECT i.id AS issue_id, i.title AS title, r.due_date AS due_date FROM live_rectification r "
+        "JOIN live_issue i ON i.id = r.issue WHERE r.department = {} AND r.state = {} AND r.due_date < {} "
+        f"ORDER BY r.due_date, r.id LIMIT {LIST_LIMIT}",
+        department_id, RectificationState.in_progress.value, today,
+    )
+    calendar = await workdays.load_calendar() if rows else {}
+    for row in rows:
+        row["due_date"] = row["due_date"] if isinstance(row["due_date"], date) else date.fromisoformat(row["due_date"])
+        row["working_days_late"] = workdays.working_days_late(row["due_date"], today, calendar)
+    return rows

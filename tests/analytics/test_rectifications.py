@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from engagement import clock
+from engagement import clock, workdays
 from live_sessions import services_rectifications, services_registrations
 from tests.live_sessions.factories import (
     complete,
@@ -94,3 +94,16 @@ async def test_the_statistics_page_draws_rectifications_with_their_table(client,
     assert page.status_code == 200
     assert 'id="rectifications-department-heading"' in page.text and "按期整改" in page.text
     assert "菜市场周边占道经营" not in page.text  # counts only, never a citizen's text
+
+
+async def test_the_staff_dashboard_lists_the_departments_overdue_rectifications(client, cast):
+    from tests.analytics.test_pages import login
+
+    await _programme_with_rectifications(cast)
+    await login(client, cast.zjj_editor)
+    response = await client.get("/staff/statistics")
+    assert response.status_code == 200, response.text
+    overdue = response.text.split("data-overdue-rectifications")[1].split("</table>")[0]
+    late = workdays.working_days_late(clock.today() - timedelta(days=1), clock.today(), await workdays.load_calendar())
+    assert "河道垃圾无人清理" in overdue and f"<td>{late}</td>" in overdue
+    assert "公交站台没有遮雨棚" not in overdue and "菜市场周边占道经营" not in overdue  # not due; fgw's
