@@ -105,6 +105,13 @@ class StatisticsController(Controller):
         content, filename = exports.export(dataset, by, statistics, format)
         return file_response(content, filename, exports.MEDIA_TYPES[format])
 
+    @get("/open-data", responses=errors(400),
+         summary="Every statistics table as CSV in one ZIP, with a README defining each field and SHA256SUMS")
+    async def open_data(self, period_start: Start = None, period_end: End = None,
+                        department: DepartmentSlug = None) -> Response:
+        content = await services.open_data(period_start, period_end, department)
+        return file_response(content, "statistics-open-data.zip", "application/zip")
+
     @get("/reports", responses=errors(400), summary="Published reports (and, for staff, the drafts of their department)")
     async def list_reports(self, request: Request, page: FromQuery[int] = 1,
                            per_page: FromQuery[int] = 20) -> ReportList:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+import msgspec
+
 from analytics import snapshots
 from analytics.adoption import adoption_tables
 from analytics.events import events
@@ -82,3 +84,15 @@ async def compute_many(dataset: str, groupings: list[str], filters: Filters) -> 
     if dataset == "rectifications":
         return await rectification_tables(groupings, filters)
     return {"kind": await events(filters)}
+
+
+async def open_data(period_start: date | None = None, period_end: date | None = None,
+                    department: str | None = None) -> bytes:
+    """The open-data ZIP: every dataset in every grouping (events site-wide), its README and checksums."""
+    from analytics.exports import open_data_zip
+
+    filters = await resolve(period_start, period_end, department)
+    wanted = {dataset: list(groupings) for dataset, groupings in GROUPINGS.items()}
+    tables = msgspec.to_builtins(await figures_of_many(wanted, filters))
+    scope = next(iter(tables["adoption"].values()))["scope"]
+    return open_data_zip(tables, scope)

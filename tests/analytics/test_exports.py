@@ -50,3 +50,33 @@ async def test_mailbox_and_events_exports(client, cast):
         assert rows[-1][0] == "total"
     bad = await client.get("/api/v1/statistics/export", params={"dataset": "events", "format": "pdf"})
     assert bad.status_code == 400
+
+
+async def test_the_open_data_zip_has_every_table_a_readme_defining_each_field_and_checksums(client, cast):
+    import hashlib
+    import io
+    import zipfile
+
+    from analytics.definitions import fields_of
+    from analytics.schemas import GROUPINGS
+
+    page = await client.get("/statistics")
+    assert 'href="/api/v1/statistics/open-data?"' in page.text
+    response = await client.get("/api/v1/statistics/open-data", params={"period_end": "2026-12-31"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    tables = {f"{dataset}-by-{by}.csv" for dataset, groupings in GROUPINGS.items() for by in groupings}
+    assert set(archive.namelist()) == tables | {"README.md", "SHA256SUMS"}
+    readme = archive.read("README.md").decode("utf-8")
+    assert "2026-12-31" in readme
+    for dataset in GROUPINGS:
+        assert all(f"| `{field}` |" in readme for field in fields_of(dataset))
+    assert "| `adoption_rate` | 采纳率 |" in readme
+    for line in archive.read("SHA256SUMS").decode("ascii").splitlines():
+        digest, name = line.split("  ")
+        assert hashlib.sha256(archive.read(name)).hexdigest() == digest
+    header = archive.read("mailbox-by-department.csv").decode("utf-8-sig").splitlines()[0]
+    assert header == ",".join(fields_of("mailbox"))
+    refused = await client.get("/api/v1/statistics/open-data", params={"department": "nowhere"})
+    assert refused.status_code == 400

@@ -25,7 +25,8 @@ def xlsx_text(content: bytes) -> str:
 async def outputs(client, headers, report_id: int) -> dict[str, str]:
     found: dict[str, str] = {}
     for path, params in [("adoption", {"by": by}) for by in ("department", "topic", "month", "consultation")] + [
-            ("mailbox", {"by": by}) for by in ("department", "month")] + [("events", {})]:
+            ("mailbox", {"by": by}) for by in ("department", "month")] + [("events", {})] + [
+            ("rectifications", {"by": by}) for by in ("department", "month")]:
         found[f"{path} {params}"] = (await client.get(f"/api/v1/statistics/{path}", params=params)).text
     for dataset, by in (("adoption", "consultation"), ("mailbox", "department"), ("events", "kind")):
         for fmt in ("csv", "xlsx"):
@@ -34,6 +35,8 @@ async def outputs(client, headers, report_id: int) -> dict[str, str]:
     for fmt in ("csv", "xlsx", "json"):
         response = await client.get(f"/api/v1/statistics/reports/{report_id}/export", params={"format": fmt})
         found[f"report {fmt}"] = xlsx_text(response.content) if fmt == "xlsx" else response.text
+    with zipfile.ZipFile(io.BytesIO((await client.get("/api/v1/statistics/open-data")).content)) as archive:
+        found["open data"] = " ".join(archive.read(name).decode("utf-8-sig") for name in archive.namelist())
     found["report api"] = (await client.get(f"/api/v1/statistics/reports/{report_id}")).text
     found["reports list"] = (await client.get("/api/v1/statistics/reports")).text
     found["page"] = (await client.get("/statistics")).text
