@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PORT ?= 8000
 
-.PHONY: install browser-deps run lint test test-fast messages bench bench-servers clean
+.PHONY: install browser-deps proxy-deps run lint test test-fast messages bench bench-servers clean
 
 install: $(STAMP)
 
@@ -37,8 +37,14 @@ run: install
 lint: install
 	$(VENV)/bin/ruff check .
 
+# tests/engagement/test_proxy.py runs the production topology: Debian's nginx in front of two web processes.
+proxy-deps:
+	@command -v nginx >/dev/null 2>&1 || test -x /usr/sbin/nginx || { \
+	  echo "installing Debian nginx for the reverse-proxy test"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nginx; }
+
 # Both runs of the suite (docs/testing.md), at the same time, each into its own log.
-test: lint browser-deps
+test: lint browser-deps proxy-deps
 	./scripts/run-tests.sh
 
 test-fast: install

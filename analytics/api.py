@@ -105,7 +105,7 @@ class StatisticsController(Controller):
         content, filename = exports.export(dataset, by, statistics, format)
         return file_response(content, filename, exports.MEDIA_TYPES[format])
 
-    @get("/open-data", responses=errors(400),
+    @get("/open-data", responses=errors(400), opt=downloads("application/zip"),
          summary="Every statistics table as CSV in one ZIP, with a README defining each field and SHA256SUMS")
     async def open_data(self, period_start: Start = None, period_end: End = None,
                         department: DepartmentSlug = None) -> Response:

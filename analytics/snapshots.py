@@ -17,6 +17,7 @@ from typing import Any
 
 import msgspec
 
+from analytics import facts
 from analytics.filters import Filters
 from analytics.schemas import (
     GROUPINGS,
@@ -74,6 +75,7 @@ async def refresh() -> int:
     from analytics.services import compute_many
 
     mark, day = await watermark(), clock.today()
+    await facts.refresh()
     tables = {dataset: await compute_many(dataset, list(groupings), Filters()) for dataset, groupings in GROUPINGS.items()}
     rows = [Snapshot(name=name_of(dataset, by), payload=msgspec.json.encode(data).decode(), watermark=mark, day=day,
                      computed_at=clock.now())

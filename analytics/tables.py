@@ -1,7 +1,8 @@
 """Tables of analytics: the published statistics reports (月点评、季通报).
 
 Everything else analytics shows is computed from the feature modules' tables and the core's
-``workflow_event`` when asked; a report is the one thing it stores, frozen once computed.
+``workflow_event``; a report is the one thing it stores frozen. The snapshots and the opinion facts
+are derived data, rebuilt from those tables whenever needed (analytics/snapshots.py, analytics/facts.py).
 """
 
 from __future__ import annotations
@@ -55,3 +56,51 @@ class Snapshot(Table, tablename="statistics_snapshot"):
     watermark = Integer(default=0, help_text="The newest workflow_event id when it was computed.")
     day = Date(help_text="The Beijing date it was computed on (overdue letters and open cases depend on it).")
     computed_at = Timestamptz(default=TimestamptzNow())
+
+
+class OpinionFact(Table, tablename="statistics_opinion_fact"):
+    """One line per opinion: what the adoption figures need, folded from its decision history.
+
+    Kept up to date from the ``workflow_event`` rows after ``FactState.watermark`` (analytics/facts.py),
+    so a filtered adoption figure is one GROUP BY over these plain columns. The department and topic
+    are not copied: they are read from the consultation, which may be edited without an event.
+    """
+
+    opinion = Integer(unique=True, help_text="consultation_opinion.id.")
+    consultation = Integer(index=True)
+    moderation = Varchar(length=10, help_text="Today's moderation state (only approved ones are counted).")
+    decision = Varchar(length=20, help_text="Today's decision (the current basis).")
+    submitted_at = Timestamptz()
+    submitted_month = Varchar(length=7, help_text="Beijing month of submission, YYYY-MM.")
+    first_decided_at = Timestamptz(null=True, default=None, help_text="When the first decision was recorded.")
+    first_month = Varchar(length=7, null=True, default=None, help_text="Its Beijing month, YYYY-MM.")
+    settled_decision = Varchar(length=20, null=True, default=None,
+                               help_text="The last decision recorded in the Beijing month of the first one.")
+    redecided_at = Timestamptz(null=True, default=None, index=True,
+                               help_text="When the last decision of that month was recorded, if later than the "
+                                         "first: a period ending between the two needs the history (analytics/facts.py).")
+
+
+class AdoptionCount(Table, tablename="statistics_adoption_count"):
+    """The opinion facts counted per consultation and Beijing day: what a filtered adoption figure sums.
+
+    ``kind`` submitted: published opinions by the day they were submitted; decided: opinions by the
+    day of their first decision and their settled decision; current: published opinions by today's
+    decision (no day). Recounted per consultation whenever one of its opinions changes.
+    """
+
+    consultation = Integer(index=True)
+    kind = Varchar(length=10, index=True)
+    day = Date(null=True, default=None, index=True)
+    month = Varchar(length=7, default="", help_text="The day's month, YYYY-MM.")
+    decision = Varchar(length=20, default="")
+    n = Integer(default=0)
+
+
+class FactState(Table, tablename="statistics_fact_state"):
+    """How far ``statistics_opinion_fact`` has read: one row."""
+
+    watermark = Integer(default=0, help_text="The newest workflow_event id folded into the facts.")
+    last_opinion = Integer(default=0, help_text="The newest opinion id folded into the facts.")
+    rebuilt_on = Date(null=True, default=None, help_text="Beijing date of the last full rebuild.")
+    updated_at = Timestamptz(default=TimestamptzNow())

@@ -46,10 +46,22 @@ end
 """
 BARE_PATH = "/bare"
 LEGEND = """\
-# cpu = the server's CPU use (100% = one core); req/cpu-s = requests per second of server CPU;
+# cpu = the server's CPU use (100% = one core); req/cpu-s = requests per second of server CPU; ms cpu/req = its inverse;
 # load = the load generator's CPU; others = the rest of the machine (near 0% for a clean figure);
 # xN = ratio against the bare endpoint of the same server and concurrency (rps: higher is better)"""
-APP_PATHS = {"home": "/", "healthz": "/healthz"}
+# The hot public pages of issue 13; {consultation} and {live_session} are filled from the demo's lists.
+APP_PATHS = {
+    "home": "/",
+    "consultations": "/consultations",
+    "consultation": "/consultations/{consultation}",
+    "live-sessions": "/live-sessions",
+    "live-session": "/live-sessions/{live_session}",
+    "statistics": "/statistics",
+    "mailbox": "/mailbox",
+    "healthz": "/healthz",
+}
+SAMPLE_LINKS = {"consultation": ("/consultations", r'href="/consultations/(\d+)"'),
+                "live_session": ("/live-sessions", r'href="/live-sessions/(\d+)"')}
 
 
 # --- servers ---------------------------------------------------------------
@@ -128,8 +140,20 @@ def start_app(server: str, workers: int, env: dict, logdir: Path) -> Server:
     return Server(f"app-{server}", cmd, env, port, APP_PATHS["healthz"], logdir)
 
 
-def app_environment(tmpdir: Path, workers: int) -> dict:
+def sample_paths(server: Server, paths: dict) -> dict:
+    """``paths`` with the ids of the demo's first consultation and live session filled in."""
+    ids = {}
+    for name, (page, pattern) in SAMPLE_LINKS.items():
+        with urllib.request.urlopen(server.url(page), timeout=10) as response:
+            found = re.search(pattern, response.read().decode())
+        ids[name] = found.group(1) if found else "1"
+    return {label: path.format(**ids) for label, path in paths.items()}
+
+
+def app_environment(tmpdir: Path, workers: int, page_cache: bool = True) -> dict:
     env = dict(os.environ)
+    if not page_cache:
+        env["ENGAGEMENT_PAGE_CACHE_SECONDS"] = "0"
     env["ENGAGEMENT_DATABASE_URL"] = f"sqlite:///{tmpdir / 'bench.sqlite3'}"
     env.setdefault("ENGAGEMENT_ENV", "development")
     env.setdefault("ENGAGEMENT_SECRET_KEY", secrets.token_urlsafe(36))
@@ -315,7 +339,8 @@ def row(label: str, result: dict, base: dict | None) -> str:
     errors = f"  {result['errors']} non-200" if result["errors"] else ""
     return (
         f"{label:<34} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
-        f"  cpu {result['server_cpu']:4.0%} ({result['rps'] / max(result['server_cpu'], 0.01):5.0f} req/cpu-s){load}"
+        f"  cpu {result['server_cpu']:4.0%} ({result['rps'] / max(result['server_cpu'], 0.01):5.0f} req/cpu-s,"
+        f" {1000 * result['server_cpu'] / max(result['rps'], 0.01):5.2f} ms cpu/req){load}"
         f"{ratios}{errors} {result['note']}"
     )
 
@@ -331,6 +356,8 @@ def bench_server(server: str, args, env: dict | None, paths: dict, logdir: Path)
     try:
         for each in servers:
             each.wait_ready()
+        if len(servers) > 1:
+            paths = sample_paths(servers[1], paths)
         for concurrency in args.concurrency:
             base = measure(servers[0], BARE_PATH, args.duration, concurrency)
             print(row(f"{server} c={concurrency} bare {BARE_PATH}", base, None), flush=True)
@@ -352,6 +379,9 @@ def main() -> None:
     parser.add_argument("--server", choices=SERVERS, default=DEFAULT_SERVER)
     parser.add_argument("--compare-servers", action="store_true", help="bare and /healthz under every server")
     parser.add_argument("--bare-only", action="store_true", help="measure only the bare endpoint")
+    parser.add_argument("--paths", nargs="+", choices=APP_PATHS, help="application pages to measure (default: all)")
+    parser.add_argument("--no-page-cache", action="store_true",
+                        help="ENGAGEMENT_PAGE_CACHE_SECONDS=0: every request renders (the uncached cost)")
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)  # internal: be the load generator
     args = parser.parse_args()
     if args.load:
@@ -360,16 +390,19 @@ def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     tmpdir = Path(tempfile.mkdtemp(prefix="engagement-bench-"))
     try:
-        env = app_environment(tmpdir, args.workers)
+        env = app_environment(tmpdir, args.workers, page_cache=not args.no_page_cache)
         env = None if args.bare_only or not prepare_app(env) else env
         generator = "wrk" if os.path.exists(WRK) else "python asyncio generator (1 process)"
-        print(f"# {os.cpu_count()} CPUs, {args.workers} worker(s), {args.duration:.0f} s per row, load: {generator}")
+        cache = "off (every request renders)" if args.no_page_cache else "on"
+        print(f"# {os.cpu_count()} CPUs, {args.workers} worker(s), {args.duration:.0f} s per row, load: {generator}, "
+              f"page cache {cache}")
         print(LEGEND)
         if args.compare_servers:
             for server in SERVERS:
                 bench_server(server, args, env, {"healthz": APP_PATHS["healthz"]}, tmpdir)
         else:
-            bench_server(args.server, args, env, APP_PATHS, tmpdir)
+            chosen = {name: APP_PATHS[name] for name in args.paths} if args.paths else APP_PATHS
+            bench_server(args.server, args, env, chosen, tmpdir)
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
 

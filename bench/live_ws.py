@@ -1,20 +1,29 @@
-"""Live interview fan-out: N websocket viewers, the host publishing 10 events a second.
+"""Live interview fan-out: N websocket viewers of one session, the host approving and answering questions.
 
-    .venv/bin/python bench/live_ws.py                       # 2,000 viewers, one server process
-    .venv/bin/python bench/live_ws.py --viewers 500 --seconds 20
-    ENGAGEMENT_REDIS_URL=redis://127.0.0.1:6379/7 ENGAGEMENT_DATABASE_URL=postgresql://... \
-        .venv/bin/python bench/live_ws.py --processes 2     # two server processes behind Redis streams
+    .venv/bin/python bench/live_ws.py                             # raw, bare and the app, 5,000 viewers, 1 process
+    .venv/bin/python bench/live_ws.py --targets app --viewers 500
+    ENGAGEMENT_REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/live_ws.py --processes 2
 
-It migrates the database named by ENGAGEMENT_DATABASE_URL (default: a fresh SQLite file in a temporary
-directory; do not point it at data you keep), creates a host, starts ``python -m engagement serve``
-once per process, announces and starts a session, connects the viewers (spread over the processes),
-then posts host remarks through the first process at ``--rate`` per second. Each remark carries its
-send time; every viewer records when each event arrived.
+Three servers are measured side by side in one sitting, with the same client:
 
-Printed: viewers, events, delivery latency p50/p99 (post → viewer), events lost (must be 0), server
-memory per connection (growth of the server processes' RSS while the viewers connected, divided by
-the viewers), and, for scale, the latency of a bare ``GET /healthz`` measured in the same run.
-Viewers and server share this machine, so the client side is part of what is measured.
+- ``raw``: the ``websockets`` library's own server writing each frame with ``broadcast()`` (Python's limit);
+- ``bare``: a Litestar websocket under uvicorn, each event encoded once and sent to every socket with
+  ``gather`` (the framework's limit; both in ``bench/live_refs.py``);
+- ``app``: ``python -m engagement serve`` (``--processes`` of them; two share events through Redis streams),
+  on the database named by ENGAGEMENT_DATABASE_URL (default: a fresh SQLite file in a temporary directory;
+  it is migrated: do not point it at data you keep).
+
+For the app, a host announces and starts a session and posts ``--history`` remarks (so that every viewer
+connecting has that much to catch up), citizens verified through the development SMS outbox ask
+``--questions`` questions, then the viewers connect (a separate client process on uvloop, spread over the
+processes), and the host approves and answers each question, one request every ``--interval`` seconds
+(2 events per question). For the references the same number of events is published by ``GET /publish``.
+
+Printed per server: the time to connect all viewers, delivery latency p50/p99/max (from the start of the
+host's request to each viewer's receipt), events lost (must be 0), server memory per connection (growth of
+the server processes' RSS while the viewers connected, divided by the viewers), the host's request
+p50/p99 and, for the app, the catch-up reads from the database (counted from the server log); then the
+ratios to ``raw``. Everything shares this machine, so the client is part of what is measured.
 """
 
 from __future__ import annotations
@@ -23,8 +32,9 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import resource
-import statistics
+import signal
 import subprocess
 import sys
 import tempfile
@@ -34,11 +44,11 @@ from pathlib import Path
 
 import httpx
 import uvloop
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST_USER, HOST_PASSWORD = "bench_host", "bench-host-password"
+SEQ = re.compile(r'"seq":\s*(\d+)')
+CATCH_UP_READ = "live catch-up read from the database"  # logged by live_sessions/ws.py for each read
 
 
 def rss_kib(pid: int) -> int:
@@ -56,167 +66,291 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(env: dict[str, str], log_dir: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    log = (log_dir / f"server-{port}.log").open("w")
-    process = subprocess.Popen([sys.executable, "-m", "engagement", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
+def pct(values: list[float], q: float) -> float:
+    return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
+
+
+# ---------- the viewers: a separate process ----------
+
+
+async def client_main() -> None:
+    """Connect the viewers, say ``ready``, then record every sequenced frame's arrival until told the posts."""
+    from websockets.asyncio.client import connect
+    from websockets.exceptions import ConnectionClosed
+
+    config = json.loads(sys.stdin.readline())
+    urls, count = config["urls"], config["viewers"]
+    arrivals: list[dict[int, float]] = [{} for _ in range(count)]
+    ready = asyncio.Event()
+    connected = [0]
+    failures: list[str] = []
+    gate = asyncio.Semaphore(config["handshakes"])
+    sockets = []
+
+    async def viewer(index: int) -> None:
+        mine = arrivals[index]
+        try:
+            async with gate:
+                socket = await connect(urls[index % len(urls)], max_queue=None, ping_interval=None, open_timeout=120,
+                                       compression=None)
+        except Exception as error:  # noqa: BLE001 - counted and printed
+            failures.append(repr(error))
+            connected[0] += 1
+            return
+        sockets.append(socket)
+        connected[0] += 1
+        if connected[0] >= count:
+            ready.set()
+        with suppress(ConnectionClosed):
+            async for raw in socket:
+                match = SEQ.search(raw)
+                if match:
+                    mine[int(match.group(1))] = time.time()
+
+    started = time.perf_counter()
+    tasks = [asyncio.create_task(viewer(index)) for index in range(count)]
+    while connected[0] < count:
+        await asyncio.sleep(0.05)
+    connect_seconds = time.perf_counter() - started
+    print("ready " + json.dumps({"connect_seconds": connect_seconds, "failures": failures[:3],
+                                 "failed": len(failures)}), flush=True)
+    loop = asyncio.get_running_loop()
+    posts = json.loads(await loop.run_in_executor(None, sys.stdin.readline))
+    first, times = posts["first_seq"], posts["post_times"]
+    wanted = range(first, first + len(times))
+    deadline = time.monotonic() + config["grace"]
+    while time.monotonic() < deadline and not all(all(seq in mine for seq in wanted) for mine in arrivals):
+        await asyncio.sleep(0.2)
+    latencies = sorted(mine[seq] - times[seq - first] for mine in arrivals for seq in wanted if seq in mine)
+    lost = sum(1 for mine in arrivals for seq in wanted if seq not in mine)
+    print("result " + json.dumps({"latencies": latencies, "lost": lost}), flush=True)
+    await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
+    for task in tasks:
+        task.cancel()
+
+
+# ---------- the servers ----------
+
+
+def wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
         try:
             if httpx.get(f"{base}/healthz", timeout=2).status_code == 200:
-                return process, base
+                return
         except httpx.HTTPError:
             time.sleep(0.2)
-    raise SystemExit(f"server on {port} did not start; see {log.name}")
+    raise SystemExit(f"server {base} did not start; see {log}")
 
 
-class Viewer:
-    def __init__(self) -> None:
-        self.latencies: list[float] = []
-        self.seqs: set[int] = set()
-        self.socket = None
+def start(command: list[str], env: dict[str, str], log_dir: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
+    port = free_port()
+    log = log_dir / f"{name}-{port}.log"
+    with log.open("w") as out:
+        process = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stdout=out,
+                                   stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    wait_healthy(base, process, log)
+    return process, base, log
 
-    async def run(self, url: str, ready: list[int]) -> None:
-        # Plain ``async for`` (no per-message timeout task): the client must cost less than the server.
-        async with connect(url, max_queue=None, ping_interval=None, open_timeout=120, compression=None) as socket:
-            self.socket = socket
-            ready.append(1)
-            with suppress(ConnectionClosed):
-                async for raw in socket:
-                    now = time.time()
-                    if '"remark"' not in raw:
-                        continue
-                    event = json.loads(raw)
-                    if event["content"].startswith("t="):
-                        self.latencies.append(now - float(event["content"][2:]))
-                        self.seqs.add(event["seq"])
 
-    async def stop(self) -> None:
-        if self.socket is not None:
-            await self.socket.close()
+def stop(servers) -> None:
+    for process, _base, _log in servers:
+        process.send_signal(signal.SIGINT)  # uvicorn stops as for SIGTERM; py-spy (--profile) writes its output
+    for process, _base, _log in servers:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+class AppScene:
+    """The application: a live session with history, questions waiting, a host who approves and answers."""
+
+    def __init__(self, args: argparse.Namespace, work: Path) -> None:
+        self.args = args
+        self.env = dict(os.environ)
+        self.env.setdefault("ENGAGEMENT_DATABASE_URL", f"sqlite:///{work}/bench.sqlite3")
+        self.env.setdefault("ENGAGEMENT_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijkl")
+        self.env["ENGAGEMENT_ENV"] = "development"
+        self.env.setdefault("ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS", "100000")  # every viewer comes from 127.0.0.1
+        self.env.setdefault("ENGAGEMENT_JOBS", "eager")  # SMS codes without a Celery worker
+        self.work = work
+        self.questions: list[int] = []
+
+    def start(self) -> list:
+        if self.args.processes > 1 and not self.env.get("ENGAGEMENT_REDIS_URL"):
+            raise SystemExit("--processes 2 needs ENGAGEMENT_REDIS_URL (the processes share events through Redis)")
+        subprocess.run([sys.executable, "-m", "engagement", "migrate"], cwd=ROOT, env=self.env, check=True,
+                       capture_output=True)
+        subprocess.run([sys.executable, "-m", "engagement", "create-staff", "--username", HOST_USER, "--password",
+                        HOST_PASSWORD, "--role", "host"], cwd=ROOT, env=self.env, check=False, capture_output=True)
+        command = [sys.executable, "-m", "engagement", "serve", "--server", self.args.server]
+        if self.args.profile:  # py-spy starts the server and writes collapsed stacks (memory figures then include it)
+            command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
+                       "--output", str(self.work / "app-profile.txt"), "--", *command]
+        return [start(command, self.env, self.work, f"app{n}") for n in range(self.args.processes)]
+
+    async def prepare(self, http: httpx.AsyncClient) -> int:
+        """Create the scene; returns the sequence number the first measured event will have."""
+        token = (await http.post("/api/v1/auth/login", json={"username": HOST_USER, "password": HOST_PASSWORD})).json()
+        self.host = {"Authorization": f"Bearer {token['token']}"}
+        created = await http.post("/api/v1/live-sessions", headers=self.host, json={
+            "kind": "interview", "title": "基准测试", "guests": [{"name": "嘉宾", "title": "局长"}],
+            "scheduled_at": "2026-12-05T10:00:00+08:00"})
+        self.session_id = created.json()["id"]
+        await http.post(f"/api/v1/live-sessions/{self.session_id}/start", headers=self.host)
+        for n in range(self.args.history):
+            await http.post(f"/api/v1/live-sessions/{self.session_id}/remarks", headers=self.host,
+                            json={"content": f"开场白第{n + 1}段。"})
+        for n in range(self.args.questions):
+            citizen = await self._citizen(http, n)
+            asked = await http.post(f"/api/v1/live-sessions/{self.session_id}/questions", headers=citizen,
+                                    json={"content": f"第{n + 1}个问题：加装电梯的补贴标准是多少？"})
+            assert asked.status_code == 201, asked.text
+            self.questions.append(asked.json()["id"])
+        return 2 + self.args.history  # 1 is the session going live
+
+    async def _citizen(self, http: httpx.AsyncClient, n: int) -> dict[str, str]:
+        phone = f"1390000{n:04d}"
+        assert (await http.post("/api/v1/sms/codes", json={"phone": phone})).status_code == 202
+        body = next(m["body"] for m in (await http.get("/dev/sms-outbox")).json() if m["phone"] == f"+86{phone}")
+        answer = await http.post("/api/v1/sms/verify", json={"phone": phone, "code": re.search(r"\d{6}", body).group()})
+        return {"Authorization": f"Bearer {answer.json()['citizen_token']}"}
+
+    def actions(self):
+        for question in self.questions:
+            yield f"/api/v1/questions/{question}/moderate", {"action": "approve"}, 200
+            yield f"/api/v1/questions/{question}/answer", {"answer": f"回答{question}：每台最高补贴20万元。"}, 201
+
+    def socket_path(self) -> str:
+        return f"/ws/live-sessions/{self.session_id}"
+
+    def catch_up_reads(self, servers) -> int:
+        return sum(log.read_text(errors="replace").count(CATCH_UP_READ) for _process, _base, log in servers)
+
+
+class ReferenceScene:
+    def __init__(self, args: argparse.Namespace, work: Path, which: str) -> None:
+        self.args, self.work, self.which = args, work, which
+
+    def start(self) -> list:
+        return [start([sys.executable, str(ROOT / "bench" / "live_refs.py"), self.which], dict(os.environ),
+                      self.work, self.which)]
+
+    async def prepare(self, http: httpx.AsyncClient) -> int:
+        self.host = {}
+        await http.get("/healthz")  # the host's connection is open before the first measured request
+        return 1
+
+    def actions(self):
+        for n in range(2 * self.args.questions):
+            yield None, {"content": f"第{n + 1}条：每台最高补贴20万元。"}, 200
+
+    def socket_path(self) -> str:
+        return "/ws/live-sessions/1"
+
+    def catch_up_reads(self, servers) -> None:
+        return None
+
+
+async def measure(args: argparse.Namespace, scene, work: Path) -> dict:
+    servers = await asyncio.to_thread(scene.start)
+    try:
+        return await _measure(args, scene, servers)
+    finally:
+        await asyncio.to_thread(stop, servers)
+
+
+async def _measure(args: argparse.Namespace, scene, servers) -> dict:
+    async with httpx.AsyncClient(base_url=servers[0][1], timeout=60) as http:
+        first_seq = await scene.prepare(http)
+        rss_before = sum(rss_kib(process.pid) for process, _b, _l in servers)
+        urls = [base.replace("http://", "ws://") + scene.socket_path() for _p, base, _l in servers]
+        client = await asyncio.create_subprocess_exec(
+            sys.executable, __file__, "--client", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            limit=256 * 1024 * 1024)
+        client.stdin.write((json.dumps({"urls": urls, "viewers": args.viewers, "grace": args.grace,
+                                        "handshakes": args.handshakes}) + "\n").encode())
+        await client.stdin.drain()
+        ready = json.loads((await client.stdout.readline()).decode().removeprefix("ready "))
+        await asyncio.sleep(2)  # let the viewer counts settle
+        rss_after = sum(rss_kib(process.pid) for process, _b, _l in servers)
+        post_times, request_seconds = [], []
+        for path, body, status in scene.actions():
+            post_times.append(time.time())
+            t0 = time.perf_counter()
+            if path is None:
+                response = await http.get("/publish", params=body)
+            else:
+                response = await http.post(path, json=body, headers=scene.host)
+            request_seconds.append(time.perf_counter() - t0)
+            assert response.status_code == status, response.text
+            await asyncio.sleep(max(0.0, args.interval - (time.perf_counter() - t0)))
+        client.stdin.write((json.dumps({"first_seq": first_seq, "post_times": post_times}) + "\n").encode())
+        await client.stdin.drain()
+        result = json.loads((await client.stdout.readline()).decode().removeprefix("result "))
+        await client.wait()
+    latencies = result["latencies"]
+    request_seconds.sort()
+    return {
+        "connect": ready["connect_seconds"], "failed": ready["failed"], "failures": ready["failures"],
+        "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99), "max": latencies[-1] * 1000 if latencies else 0,
+        "lost": result["lost"], "kib": (rss_after - rss_before) / max(1, args.viewers),
+        "request_p50": pct(request_seconds, 0.5), "request_p99": pct(request_seconds, 0.99),
+        "reads": scene.catch_up_reads(servers),
+    }
 
 
 async def bench(args: argparse.Namespace) -> None:
-    resource.setrlimit(resource.RLIMIT_NOFILE, (65535, 65535)) if resource.getrlimit(resource.RLIMIT_NOFILE)[1] >= 65535 else None
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     work = Path(tempfile.mkdtemp(prefix="live-bench-"))
-    env = dict(os.environ)
-    env.setdefault("ENGAGEMENT_DATABASE_URL", f"sqlite:///{work}/bench.sqlite3")
-    env.setdefault("ENGAGEMENT_SECRET_KEY", "bench-only-secret-key-0123456789-abcdefghijkl")
-    env["ENGAGEMENT_ENV"] = "development"
-    env.setdefault("ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS", "100000")  # every viewer comes from 127.0.0.1
-    if args.processes > 1 and not env.get("ENGAGEMENT_REDIS_URL"):
-        raise SystemExit("--processes 2 needs ENGAGEMENT_REDIS_URL (the processes share events through Redis streams)")
-    await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "engagement", "migrate"], cwd=ROOT, env=env,
-                            check=True, capture_output=True)
-    await asyncio.to_thread(subprocess.run, [sys.executable, "-m", "engagement", "create-staff", "--username", HOST_USER,
-                                             "--password", HOST_PASSWORD, "--role", "host"],
-                            cwd=ROOT, env=env, check=False, capture_output=True)  # the account may exist already
-    servers = [start_server(env, work) for _ in range(args.processes)]
-    try:
-        await run(args, servers)
-    finally:
-        for process, _base in servers:
-            process.terminate()
-        for process, _base in servers:
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-async def run(args: argparse.Namespace, servers: list[tuple[subprocess.Popen, str]]) -> None:
-    first = servers[0][1]
-    async with httpx.AsyncClient(base_url=first, timeout=30) as http:
-        token = (await http.post("/api/v1/auth/login", json={"username": HOST_USER, "password": HOST_PASSWORD})).json()["token"]
-        host = {"Authorization": f"Bearer {token}"}
-        created = await http.post("/api/v1/live-sessions", headers=host, json={
-            "kind": "interview", "title": "基准测试", "guests": [{"name": "嘉宾", "title": "局长"}],
-            "scheduled_at": "2026-12-05T10:00:00+08:00"})
-        session_id = created.json()["id"]
-        await http.post(f"/api/v1/live-sessions/{session_id}/start", headers=host)
-
-        started = time.perf_counter()
-        health = []
-        for _ in range(50):
-            t0 = time.perf_counter()
-            await http.get("/healthz")
-            health.append(time.perf_counter() - t0)
-
-        rss_before = sum(rss_kib(process.pid) for process, _ in servers)
-        viewers = [Viewer() for _ in range(args.viewers)]
-        ready: list[int] = []
-        gate = asyncio.Semaphore(50)
-
-        async def open_viewer(index: int, viewer: Viewer) -> None:
-            base = servers[index % len(servers)][1].replace("http://", "ws://")
-            async with gate:
-                task = asyncio.create_task(viewer.run(f"{base}/ws/live-sessions/{session_id}", ready))
-                while len(ready) <= index and not task.done():
-                    await asyncio.sleep(0.01)
-            await task
-
-        tasks = [asyncio.create_task(open_viewer(i, v)) for i, v in enumerate(viewers)]
-        while len(ready) < args.viewers:
-            await asyncio.sleep(0.2)
-            failed = [t for t in tasks if t.done() and t.exception()]
-            if failed:
-                raise SystemExit(f"a viewer could not connect: {failed[0].exception()!r}")
-        connect_seconds = time.perf_counter() - started
-        await asyncio.sleep(2)
-        rss_after = sum(rss_kib(process.pid) for process, _ in servers)
-
-        post_seconds: list[float] = []
-
-        async def post_remark() -> bool:
-            t0 = time.perf_counter()
-            response = await http.post(f"/api/v1/live-sessions/{session_id}/remarks", headers=host,
-                                       json={"content": f"t={time.time():.6f}"})
-            post_seconds.append(time.perf_counter() - t0)
-            return response.status_code == 201
-
-        # On a schedule, not one after another: a slow answer must not lower the rate.
-        interval = 1 / args.rate
-        next_at = time.perf_counter()
-        end_at = next_at + args.seconds
-        posts = []
-        while time.perf_counter() < end_at:
-            posts.append(asyncio.create_task(post_remark()))
-            next_at += interval
-            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
-        posted = sum(await asyncio.gather(*posts))
-        await asyncio.sleep(args.grace)
-        await asyncio.gather(*(viewer.stop() for viewer in viewers), return_exceptions=True)
-        await asyncio.gather(*tasks, return_exceptions=True)
-
-    latencies = sorted(latency for viewer in viewers for latency in viewer.latencies)
-    lost = sum(posted - len(viewer.seqs) for viewer in viewers)
-
-    def pct(values: list[float], q: float) -> float:
-        return values[min(len(values) - 1, int(q * len(values)))] * 1000 if values else float("nan")
-
-    print(f"processes          {args.processes} ({'Redis streams' if args.processes > 1 or os.environ.get('ENGAGEMENT_REDIS_URL') else 'memory channels'})")
-    print(f"viewers            {args.viewers} (connected in {connect_seconds:.1f} s)")
-    print(f"events posted      {posted} ({args.rate}/s for {args.seconds} s); deliveries {len(latencies)}")
-    print(f"latency p50 / p99  {pct(latencies, 0.50):.1f} ms / {pct(latencies, 0.99):.1f} ms")
-    print(f"events lost        {lost}")
-    post_seconds.sort()
-    print(f"host POST p50/p99  {pct(post_seconds, 0.50):.1f} ms / {pct(post_seconds, 0.99):.1f} ms (part of the delivery latency)")
-    print(f"memory/connection  {(rss_after - rss_before) / max(1, args.viewers):.1f} KiB (server RSS {rss_before // 1024} -> {rss_after // 1024} MiB)")
-    print(f"bare GET /healthz  p50 {statistics.median(health) * 1000:.1f} ms (ratio p50 delivery / healthz: "
-          f"{pct(latencies, 0.5) / (statistics.median(health) * 1000):.1f}x)")
-    if lost:
+    results = {}
+    for target in args.targets:
+        scene = AppScene(args, work) if target == "app" else ReferenceScene(args, work, target)
+        label = f"app ({args.processes} process{'es' if args.processes > 1 else ''}, {args.server})" \
+            if target == "app" else target
+        results[label] = await measure(args, scene, work)
+        report_line(label, results[label])
+    print()
+    print(f"{args.viewers} viewers, {2 * args.questions} events, one every {args.interval} s; logs in {work}")
+    print(f"{'server':<28} {'connect':>8} {'p50':>8} {'p99':>8} {'max':>8} {'lost':>5} {'KiB/conn':>8} "
+          f"{'req p99':>8} {'db reads':>8}  ratios to raw (p99, KiB/conn)")
+    raw = results.get("raw")
+    for label, row in results.items():
+        ratios = f"x{row['p99'] / raw['p99']:.2f}, x{row['kib'] / raw['kib']:.2f}" if raw and raw["kib"] > 0 else ""
+        reads = "" if row["reads"] is None else str(row["reads"])
+        print(f"{label:<28} {row['connect']:7.1f}s {row['p50']:6.0f}ms {row['p99']:6.0f}ms {row['max']:6.0f}ms "
+              f"{row['lost']:>5} {row['kib']:8.1f} {row['request_p99']:6.0f}ms {reads:>8}  {ratios}")
+    if any(row["lost"] or row["failed"] for row in results.values()):
         raise SystemExit(1)
 
 
+def report_line(label: str, row: dict) -> None:
+    failed = f", {row['failed']} failed to connect: {row['failures']}" if row["failed"] else ""
+    print(f"{label}: connected in {row['connect']:.1f} s{failed}; p50/p99/max {row['p50']:.0f}/{row['p99']:.0f}/"
+          f"{row['max']:.0f} ms; lost {row['lost']}; {row['kib']:.1f} KiB/conn; host request p50/p99 "
+          f"{row['request_p50']:.0f}/{row['request_p99']:.0f} ms", flush=True)
+
+
 def main() -> None:
+    if "--client" in sys.argv:
+        uvloop.run(client_main())
+        return
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--viewers", type=int, default=2000)
-    parser.add_argument("--processes", type=int, default=1, choices=[1, 2])
-    parser.add_argument("--rate", type=float, default=10.0, help="events per second")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--grace", type=float, default=5.0, help="seconds to wait for the last deliveries")
+    parser.add_argument("--targets", nargs="+", choices=["raw", "bare", "app"], default=["raw", "bare", "app"])
+    parser.add_argument("--viewers", type=int, default=5000)
+    parser.add_argument("--processes", type=int, default=1, choices=[1, 2], help="app server processes")
+    parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn", help="the app's ASGI server")
+    parser.add_argument("--questions", type=int, default=5, help="each is approved and answered: 2 events")
+    parser.add_argument("--history", type=int, default=20, help="remarks posted before the viewers connect")
+    parser.add_argument("--interval", type=float, default=1.0, help="seconds between the host's requests")
+    parser.add_argument("--handshakes", type=int, default=100, help="viewer handshakes in flight at once")
+    parser.add_argument("--profile", action="store_true", help="run the app under py-spy (collapsed stacks in the log dir)")
+    parser.add_argument("--grace", type=float, default=15.0, help="seconds to wait for the last deliveries")
     uvloop.run(bench(parser.parse_args()))
 
 

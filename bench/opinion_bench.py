@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import re
 import subprocess
 import sys
 import tempfile
@@ -26,26 +25,18 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import citizens
 from http_bench import DEFAULT_SERVER, app_environment, prepare_app, start_app, start_bare
 
 CITIZENS = 20
 
 
 def forwarded(n: int) -> dict[str, str]:
-    return {"x-forwarded-for": f"10.9.{n // 250}.{n % 250 + 1}"}
+    return citizens.forwarded(n, 9)
 
 
 def citizen_tokens(base: str, count: int) -> list[str]:
-    tokens = []
-    with httpx.Client(base_url=base, timeout=30) as http:
-        for n in range(count):
-            phone = f"1360000{n:04d}"
-            assert http.post("/api/v1/sms/codes", json={"phone": phone}, headers=forwarded(n)).status_code == 202
-            body = next(m["body"] for m in http.get("/dev/sms-outbox").json() if m["phone"] == f"+86{phone}")
-            code = re.search(r"\d{6}", body).group()
-            answer = http.post("/api/v1/sms/verify", json={"phone": phone, "code": code}, headers=forwarded(n))
-            tokens.append(answer.json()["citizen_token"])
-    return tokens
+    return citizens.citizen_tokens(base, count, "1360000", 9)
 
 
 def open_consultation(base: str) -> int:

@@ -48,8 +48,9 @@ from consultations.schemas import (
 )
 from consultations.tables import Decision, Moderation
 from engagement.accounts import Staff
+from engagement.contract import downloads
 from engagement.permissions import guard
-from engagement.uploads import upload_path
+from engagement.uploads import CONTENT_TYPES, upload_path
 from engagement.verification import VerifiedCitizen
 from engagement.web import client_address
 
@@ -114,7 +115,8 @@ class ConsultationController(Controller):
     async def outcome(self, consultation_id: FromPath[int]) -> OutcomeRead:
         return await services.get_outcome(consultation_id)
 
-    @get("/consultations/{consultation_id:int}/attachments/{attachment_id:int}", summary="Download an attachment")
+    @get("/consultations/{consultation_id:int}/attachments/{attachment_id:int}", summary="Download an attachment",
+         opt=downloads(*CONTENT_TYPES.values()))
     async def attachment(self, consultation_id: FromPath[int], attachment_id: FromPath[int]) -> File:
         row = await services.attachment_file(consultation_id, attachment_id)
         return File(path=upload_path(row["file_key"]), filename=row["original_name"], media_type=row["content_type"],
@@ -231,7 +233,8 @@ class ConsultationController(Controller):
         return BulkReviewResult(reviewed=len(items), items=items)
 
     @get("/consultations/{consultation_id:int}/export", summary="Export opinions as CSV or XLSX (audit-logged)",
-         guards=[guard("consultation.export")], tags=STAFF_TAGS)
+         guards=[guard("consultation.export")], tags=STAFF_TAGS, opt=downloads(
+             "text/csv", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"))
     async def export(self, request: Request, staff: NamedDependency[Staff], consultation_id: FromPath[int],
                      format: FromQuery[Literal["csv", "xlsx"]] = "csv") -> Response:
         return await export_response(staff, consultation_id, format, client_address(request))

@@ -34,6 +34,7 @@ from engagement.crypto import keyring
 from engagement.db import contains, unit_of_work
 from engagement.errors import Conflict, InvalidInput, NotFound
 from engagement.i18n import DEFAULT_LANGUAGE, N_, _, catalogue
+from engagement.limits import count_citizen_action
 from engagement.notifications import notify_citizen
 from engagement.verification import VerifiedCitizen
 
@@ -123,6 +124,7 @@ async def submit_opinion(
     state = await moderation.initial_state(f"{content} {name} {organization}")
     digest = hashlib.sha256(_normalise_text(content).encode()).hexdigest()
     async with unit_of_work():
+        await count_citizen_action(citizen.id, "opinion")
         inserted = await Opinion.insert(Opinion(
             consultation=consultation_id, section=section_id, content=content, name=name,
             organization=organization, citizen=citizen.id, dedupe_key=f"{consultation_id}:{citizen.id}:{digest}",

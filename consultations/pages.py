@@ -110,7 +110,8 @@ async def _detail_context(request: Request, consultation_id: int, count_view: bo
     }
 
 
-@get("/consultations/{consultation_id:int}", name="consultation", include_in_schema=False)
+@get("/consultations/{consultation_id:int}", name="consultation", include_in_schema=False,
+     opt={"page_cache_hits": services.count_views})
 async def consultation_page(request: Request, consultation_id: FromPath[int]) -> Template:
     return render("consultations/detail.html",
                   context=await _detail_context(request, consultation_id, count_view=True))

@@ -439,6 +439,12 @@ async def get_consultation(consultation_id: int, count_view: bool = False) -> Co
     return await _detail(row)
 
 
+async def count_views(path_params: dict[str, Any], views: int) -> None:
+    """Views of the public page answered from engagement.page_cache (a rendered view counts in get_consultation)."""
+    await Consultation.update({Consultation.view_count: Consultation.view_count + views}).where(
+        (Consultation.id == path_params["consultation_id"]) & (Consultation.status != Status.draft))
+
+
 async def _detail(row: dict[str, Any], staff_view: bool = False) -> ConsultationDetail:
     at = now()
     consultation_id = row["id"]

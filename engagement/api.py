@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_202_ACCEPTED
 
 from engagement import accounts, audit, logins, verification
 from engagement.accounts import Staff
+from engagement.contract import ErrorBody
 from engagement.phones import mask_e164
 from engagement.schemas import (
     CitizenRead,
@@ -74,7 +76,8 @@ class AuthController(Controller):
     path = "/api/v1/auth"
     tags = ("staff accounts",)
 
-    @post("/login", status_code=HTTP_200_OK, summary="Log in; returns a bearer token")
+    @post("/login", status_code=HTTP_200_OK, summary="Log in; returns a bearer token", responses={
+        401: ResponseSpec(data_container=ErrorBody, description="Wrong user name or password.")})
     async def login(self, request: Request, data: JSONBody[LoginRequest]) -> LoginResult:
         user = await logins.log_in(data.username, data.password, client_address(request), via="api")
         token = await accounts.issue_token(user.id, kind="api")

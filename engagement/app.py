@@ -16,7 +16,6 @@ from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
-from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.stores.memory import MemoryStore
@@ -28,14 +27,18 @@ from redis.asyncio import Redis
 from engagement import i18n
 from engagement.admin import admin_mount
 from engagement.compat import LitestarWithoutWebsocketSendHooks
-from engagement.contract import document_errors
+from engagement.contract import ContractJsonRenderPlugin, document_errors
 from engagement.db import PooledSQLiteEngine
 from engagement.live import WebsocketsPerAddress, create_channels_plugin
 from engagement.modules import load_task_modules, manifests
+from engagement.page_cache import PageCache, PageCacheMiddleware, flush_counted_hits
+from engagement.resilience import CONNECT_TIMEOUT_SECONDS, REDIS_SOCKET_TIMEOUT_SECONDS, RedisWithFallbackStore
 from engagement.sessions import RenewingSessionConfig
 from engagement.settings import Settings, get_settings
 from engagement.web import (
     EXCEPTION_HANDLERS,
+    InFlight,
+    ShedLoad,
     add_headers,
     apply_preferences,
     provide_citizen,
@@ -65,7 +68,7 @@ def template_environment() -> Environment:
 def _stores(redis: Redis | None) -> StoreRegistry:
     if redis is None:
         return StoreRegistry(default_factory=lambda name: MemoryStore())
-    root = RedisStore(redis, namespace="engagement")
+    root = RedisWithFallbackStore(RedisStore(redis, namespace="engagement"))  # in-process while Redis is down
     return StoreRegistry(default_factory=root.with_namespace)
 
 
@@ -78,7 +81,8 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int | No
     settings = settings or get_settings()
     if rate_limit_per_minute is None:
         rate_limit_per_minute = settings.rate_limit
-    redis = Redis.from_url(settings.redis_url) if settings.redis_url else None
+    redis = Redis.from_url(settings.redis_url, socket_connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                           socket_timeout=REDIS_SOCKET_TIMEOUT_SECONDS) if settings.redis_url else None
     load_task_modules()
     template_engine = JinjaTemplateEngine.from_environment(template_environment())
     from engagement.templating import register_template_globals
@@ -100,6 +104,7 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int | No
         try:
             yield
         finally:
+            await flush_counted_hits()  # views served from the page cache since the last flush
             if pooled:
                 await engine.close_connection_pool()
             if redis is not None:
@@ -109,7 +114,8 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int | No
     route_handlers.append(create_static_files_router(path="/static", directories=[FRONTEND_DIR / "static"],
                                                      include_in_schema=False, cache_control=None))
     route_handlers.append(admin_mount(settings))
-    middleware = []
+    # Outermost first: refuse beyond capacity before anything else; cached pages still count against the rate limit.
+    middleware = [DefineMiddleware(ShedLoad, gate=InFlight(settings.max_in_flight))]
     if rate_limit_per_minute:
         middleware.append(
             RateLimitConfig(
@@ -118,6 +124,7 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int | No
                 exclude=["^/static/", "^/healthz$"],  # regular expressions searched in the path: anchored
             ).middleware
         )
+    middleware.append(DefineMiddleware(PageCacheMiddleware, cache=PageCache(redis, ttl=settings.page_cache_seconds)))
     middleware.append(DefineMiddleware(WebsocketsPerAddress, limit=settings.ws_connections_per_address,
                                        open_sockets=Counter()))
     middleware.append(
@@ -152,7 +159,7 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int | No
             title=f"{settings.site_name} API",
             version="1",
             path="/schema",
-            render_plugins=[JsonRenderPlugin()],
+            render_plugins=[ContractJsonRenderPlugin()],
         ),
     )
     document_errors(app)

@@ -108,7 +108,8 @@ def cmd_beat(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(with_modules: bool = True) -> argparse.ArgumentParser:
+    """The core's commands, and (``with_modules``) those the installed modules' manifests add."""
     parser = argparse.ArgumentParser(prog="python -m engagement", description="政民互动: the public engagement platform.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
@@ -152,13 +153,29 @@ def build_parser() -> argparse.ArgumentParser:
     beat = add("beat", cmd_beat, "Run the Celery scheduler for periodic jobs.")
     beat.add_argument("--loglevel", default="INFO")
     beat.add_argument("--schedule", default=None, help="schedule state file (default var/celerybeat-schedule)")
+    parser.set_defaults(core_commands=frozenset(commands.choices))
+    if with_modules:
+        from engagement.modules import manifests
+
+        for manifest in manifests():
+            for command in manifest.commands:
+                module_command = add(command.name, command.handler, command.help)
+                if command.arguments is not None:
+                    command.arguments(module_command)
     return parser
+
+
+def _needs_modules(argv: list[str]) -> bool:
+    """Loading the modules takes a second or two: the core's own commands do without."""
+    core = build_parser(with_modules=False).get_default("core_commands")
+    return not argv or argv[0] not in core
 
 
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("piccolo").setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(with_modules=_needs_modules(argv)).parse_args(argv)
     try:
         get_settings()
         return args.handler(args)

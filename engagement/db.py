@@ -147,6 +147,13 @@ async def write_transaction(engine: Engine) -> AsyncIterator[Any]:
 
 Effect = Callable[[], Awaitable[Any]]
 _pending_effects: ContextVar[list[Effect] | None] = ContextVar("engagement_pending_effects", default=None)
+_commit_listeners: list[Callable[[], None]] = []
+
+
+def on_commit(listener: Callable[[], None]) -> None:
+    """Call ``listener()`` after every unit of work of this process commits (the page cache's invalidation)."""
+    if listener not in _commit_listeners:
+        _commit_listeners.append(listener)
 
 
 @asynccontextmanager
@@ -168,6 +175,8 @@ async def unit_of_work():
             yield
     finally:
         _pending_effects.reset(token)
+    for listener in _commit_listeners:
+        listener()
     for effect in effects:
         await _run_effect(effect)
 

@@ -38,3 +38,13 @@ class TooManyRequests(DomainError):
     def __init__(self, detail: str, retry_after: int, **extra: object) -> None:
         super().__init__(detail, **extra)
         self.retry_after = max(1, int(retry_after))
+
+
+class ServiceUnavailable(DomainError):
+    """A service the request needs (the database, Redis, the upload storage) is briefly unavailable."""
+
+    status_code = 503
+
+    def __init__(self, detail: str, retry_after: int = 30, **extra: object) -> None:
+        super().__init__(detail, **extra)
+        self.retry_after = max(1, int(retry_after))

@@ -63,6 +63,7 @@ def catalogue(language: str, module: str | None = None) -> gettext_module.NullTr
     return translations
 
 
+@cache  # asked on every translated string of every page: a file-system check each time was a fifth of a render
 def module_of(dotted_name: str | None) -> str | None:
     """The top-level package of a module or template path (``mailbox.api``, ``mailbox/index.html``)."""
     if not dotted_name:

@@ -2,14 +2,24 @@
 
 The database stays the record: a (re)connecting client is first sent what it
 missed from the database, then live events. Channel history is only a cushion.
+
+Fan-out to thousands of viewers writes frames, not ASGI messages: ``text_frame`` encodes an event
+once as a websocket frame, and ``frame_writer`` gives each socket a ``FrameWriter`` that writes
+those same bytes straight to the server's transport (under uvicorn's ``websockets-sansio``
+protocol), with a bound on what may wait in the write buffer; under another server it falls
+back to a small queue of ASGI sends (docs/live_sessions.md, "Fan-out").
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections import Counter
+import socket as socket_module
+from collections import Counter, deque
+from contextlib import suppress
 from typing import Any
 
+from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsStreamBackend
@@ -17,6 +27,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import Redis
 
 from engagement.limits import address_group
+from engagement.resilience import ResilientRedisStreamBackend
 
 CHANNEL_HISTORY = 200
 STREAM_TTL_SECONDS = 3600
@@ -24,6 +35,13 @@ SUBSCRIBER_MAX_BACKLOG = 1000
 # The largest message a client may send on a websocket (clients only send pings); the server
 # refuses larger frames before reading them (engagement/serving.py).
 WS_MAX_MESSAGE_BYTES = 512
+# What a viewer may leave unread in the server: the kernel's send buffer of its socket (Linux doubles
+# the value set) plus the transport's buffer. Beyond that a live frame is not written: the viewer is
+# dropped to the catch-up (its own reading pace, from memory or the database) instead of being awaited.
+WS_SOCKET_SEND_BUFFER = 64 * 1024
+WS_MAX_BUFFERED_BYTES = 128 * 1024
+WS_MAX_QUEUED_FRAMES = 64  # the same bound for servers whose transport we cannot write to
+_RAW_SEND = "engagement.raw_send"  # the server's own ``send``, kept in the scope by KeepServerSend
 
 
 class WebsocketsPerAddress:
@@ -58,9 +76,25 @@ class WebsocketsPerAddress:
                 del self.open[key]
 
 
+class KeepServerSend:
+    """ASGI wrapper around the whole application: keeps the server's own ``send`` of a websocket in its scope.
+
+    Litestar wraps ``send`` on its way to a handler; ``frame_writer`` needs the server's, to reach
+    the transport. ``engagement.serving`` puts this around the application it serves with uvicorn.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[_RAW_SEND] = send  # type: ignore[literal-required]
+        await self.app(scope, receive, send)
+
+
 def create_channels_plugin(redis: Redis | None) -> ChannelsPlugin:
-    backend = (
-        RedisChannelsStreamBackend(history=CHANNEL_HISTORY, redis=redis, stream_ttl=STREAM_TTL_SECONDS * 1000)
+    backend = (  # survives a Redis outage (engagement.resilience)
+        ResilientRedisStreamBackend(history=CHANNEL_HISTORY, redis=redis, stream_ttl=STREAM_TTL_SECONDS * 1000)
         if redis is not None
         else MemoryChannelsBackend(history=CHANNEL_HISTORY)
     )
@@ -91,3 +125,139 @@ async def publish_from_worker(redis_url: str, channel: str, event: dict[str, Any
         await backend.publish(encode_event(event), [channel])
     finally:
         await redis.aclose()
+
+
+def text_frame(text: bytes) -> bytes:
+    """One unmasked, uncompressed websocket text frame (RFC 6455 section 5.2), the same for every viewer."""
+    length = len(text)
+    if length < 126:
+        header = bytes((0x81, length))
+    elif length < 1 << 16:
+        header = bytes((0x81, 126)) + length.to_bytes(2, "big")
+    else:
+        header = bytes((0x81, 127)) + length.to_bytes(8, "big")
+    return header + text
+
+
+class FrameWriter:
+    """Writes encoded frames to one accepted websocket without awaiting; refuses when the viewer lags."""
+
+    def write(self, frame: bytes, text: str, force: bool = False) -> bool:
+        """Queue one frame; False (nothing written) if the socket is gone or, unless ``force``, too far behind."""
+        raise NotImplementedError
+
+    def write_many(self, frames: list[tuple[bytes, str]]) -> bool:
+        """Queue a catch-up (frames and their texts) whatever the lag; False if the socket is gone."""
+        raise NotImplementedError
+
+    async def drained(self) -> None:
+        """Return once what was written has mostly left (flow control for catch-up)."""
+        raise NotImplementedError
+
+    def abort(self) -> None:
+        """Drop the connection at once (a viewer that stopped reading cannot even take a close frame)."""
+        raise NotImplementedError
+
+
+class TransportWriter(FrameWriter):
+    """Under uvicorn's ``websockets-sansio`` protocol: frames go straight to its asyncio transport.
+
+    Relies on the protocol's attributes ``transport``, ``conn`` (the ``websockets`` sans-I/O connection),
+    ``writable`` (set while the transport is below its high-water mark), ``close_sent`` and ``disconnected``
+    (uvicorn 0.54.0; tests/engagement/test_live.py checks they are there). Frames are whole, so they
+    interleave safely with the pings and the close frame the protocol writes itself.
+    """
+
+    __slots__ = ("protocol", "transport")
+
+    def __init__(self, protocol: Any) -> None:
+        self.protocol = protocol
+        self.transport = protocol.transport
+        sock = self.transport.get_extra_info("socket")
+        if sock is not None and sock.family in (socket_module.AF_INET, socket_module.AF_INET6):
+            # A bounded kernel buffer per viewer: memory stays predictable, and a stalled viewer is noticed.
+            sock.setsockopt(socket_module.SOL_SOCKET, socket_module.SO_SNDBUF, WS_SOCKET_SEND_BUFFER)
+
+    def write(self, frame: bytes, text: str, force: bool = False) -> bool:
+        protocol, transport = self.protocol, self.transport
+        if protocol.close_sent or protocol.disconnected or transport.is_closing():
+            return False
+        if not force and transport.get_write_buffer_size() > WS_MAX_BUFFERED_BYTES:
+            return False
+        transport.write(frame)
+        return True
+
+    def write_many(self, frames: list[tuple[bytes, str]]) -> bool:
+        return self.write(b"".join(frame for frame, _text in frames), "", force=True)
+
+    async def drained(self) -> None:
+        await self.protocol.writable.wait()
+
+    def abort(self) -> None:
+        self.transport.abort()
+
+
+class QueueWriter(FrameWriter):
+    """Any other ASGI server: a bounded queue of texts, sent by one task that exists only while it has work."""
+
+    def __init__(self, socket: WebSocket) -> None:
+        self.socket = socket
+        self.queue: deque[str] = deque()
+        self.sender: asyncio.Task | None = None
+        self.idle = asyncio.Event()
+        self.idle.set()
+        self.failed = False
+
+    def write(self, frame: bytes, text: str, force: bool = False) -> bool:
+        if self.failed or (not force and len(self.queue) >= WS_MAX_QUEUED_FRAMES):
+            return False
+        self.queue.append(text)
+        if self.sender is None or self.sender.done():
+            self.idle.clear()
+            self.sender = asyncio.get_running_loop().create_task(self._send())
+        return True
+
+    def write_many(self, frames: list[tuple[bytes, str]]) -> bool:
+        return all(self.write(frame, text, force=True) for frame, text in frames)
+
+    async def _send(self) -> None:
+        try:
+            while self.queue:
+                await self.socket.send_text(self.queue.popleft())
+        except Exception:  # noqa: BLE001 - a gone client; the handler sees the disconnect
+            self.failed = True
+            self.queue.clear()
+        finally:
+            self.idle.set()
+
+    async def drained(self) -> None:
+        await self.idle.wait()
+
+    def abort(self) -> None:
+        self.failed = True
+        self.queue.clear()
+        if self.sender is not None:
+            self.sender.cancel()
+        asyncio.get_running_loop().create_task(self._close())
+
+    async def _close(self) -> None:
+        with suppress(Exception):  # closing a client that does not read may fail; it is gone either way
+            async with asyncio.timeout(5):
+                await self.socket.close(code=1013)
+
+
+def frame_writer(socket: WebSocket) -> FrameWriter:
+    """The cheapest writer for an accepted socket: straight to the transport when the server allows it."""
+    send = socket.scope.get(_RAW_SEND)
+    protocol = getattr(send, "__self__", None)
+    if _is_sansio_protocol(protocol) and not protocol.conn.extensions:  # no permessage-deflate negotiated
+        return TransportWriter(protocol)
+    return QueueWriter(socket)
+
+
+def _is_sansio_protocol(protocol: Any) -> bool:
+    try:
+        from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+    except ImportError:  # pragma: no cover - uvicorn is a runtime dependency
+        return False
+    return isinstance(protocol, WebSocketsSansIOProtocol)

@@ -27,6 +27,16 @@ class ScheduledJob:
 
 
 @dataclass(frozen=True)
+class Command:
+    """A subcommand a module adds to ``python -m engagement`` (e.g. ``verify-draw``)."""
+
+    name: str
+    help: str
+    handler: Callable[[Any], int]  # the parsed argparse.Namespace -> exit status
+    arguments: Callable[[Any], None] | None = None  # adds the command's options to its argparse parser
+
+
+@dataclass(frozen=True)
 class Manifest:
     name: str
     route_handlers: Sequence[Any] = ()
@@ -41,6 +51,7 @@ class Manifest:
     # returns {route path: concrete path}, so the browser and accessibility tests can open them.
     sample_paths: Callable[[Any], Awaitable[dict[str, str]]] | None = None
     tasks_module: str | None = None
+    commands: Sequence[Command] = ()  # subcommands of ``python -m engagement``
     extra: dict[str, Any] = field(default_factory=dict)
 
 

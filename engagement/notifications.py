@@ -10,6 +10,12 @@ transaction, so a rolled-back change never sends anything; it is handed to the j
 ``engagement.deliver_sms`` after the commit, which sends each row at most once. ``event_key`` names
 the event the message reports: a second notice for the same event is not stored, so a retried
 request or a job run twice never notifies twice.
+
+Per phone, at most ``ENGAGEMENT_NOTIFICATION_SMS_PER_PHONE_DAY`` notices a day are sent (10 by
+default; verification codes are never counted or held back, they have their own limits in
+engagement.verification): a notice past it is still stored, with status ``skipped`` and the reason,
+and never sent, so a flood of letters or replies cannot turn into a flood of SMS to one phone while
+every notice stays on record.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ import time
 from engagement import jobs
 from engagement.crypto import keyring
 from engagement.db import after_commit
-from engagement.tables import Citizen, SmsMessage
+from engagement.limits import DAY_SECONDS, Window, citizen_limits_apply, take
+from engagement.settings import get_settings
+from engagement.tables import Citizen, SmsMessage, StaffUser
+
+UNLIMITED_PURPOSES = frozenset({"code"})  # verification codes: never held back by the notice budget
+SKIPPED_REASON = "not sent: the daily notification budget of this phone is used up"
 
 
 async def notify_citizen(citizen_id: int | None, body: str, *, purpose: str, event_key: str) -> int | None:
@@ -52,6 +63,33 @@ async def send_sms(body: str, *, purpose: str, phone: str | None = None, phone_e
     if not rows:
         return None
     message_id = rows[0]["id"]
+    if (purpose not in UNLIMITED_PURPOSES and citizen_limits_apply()
+            and not await _within_phone_budget(keys.decrypt(phone_encrypted))):
+        await SmsMessage.update({SmsMessage.status: "skipped", SmsMessage.last_error: SKIPPED_REASON}).where(
+            SmsMessage.id == message_id)
+        return message_id
     await after_commit(lambda: jobs.enqueue("engagement.deliver_sms", message_id))
     return message_id
 
+
+async def _within_phone_budget(phone: str) -> bool:
+    """Count one notice to ``phone`` today (in the caller's transaction); False once the budget is used up."""
+    window = Window(f"sms:notices:{keyring().lookup_hash(phone)}", DAY_SECONDS,
+                    get_settings().notification_sms_per_phone_day)
+    return await take(window, time.time()) is not None
+
+
+
+async def notify_department_staff(department_id: int | None, body: str, *, purpose: str, event_key: str) -> int:
+    """Tell every active staff member of a department who has a phone; the number of messages stored.
+
+    Each message's event key is ``event_key`` plus the staff id, so a reminder sent twice reaches nobody twice."""
+    if department_id is None:
+        return 0
+    staff = await StaffUser.select(StaffUser.id, StaffUser.phone_encrypted).where(
+        (StaffUser.department == department_id) & (StaffUser.is_active == True)  # noqa: E712
+        & (StaffUser.phone_encrypted != "")
+    )
+    sent = [await send_sms(body, purpose=purpose, phone_encrypted=person["phone_encrypted"],
+                           event_key=f"{event_key}:staff:{person['id']}") for person in staff]
+    return sum(message is not None for message in sent)

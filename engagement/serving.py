@@ -19,6 +19,9 @@ Incoming websocket messages are refused by uvicorn itself beyond ``WS_MAX_MESSAG
 (``ws_max_size``; its default of 16 MiB would be read into memory before the application
 could refuse it). granian 2.8 has no such option: the application's own check applies there.
 
+Under uvicorn the application is wrapped in ``engagement.live.KeepServerSend``, so that the live
+fan-out can write websocket frames straight to uvicorn's transports (docs/live_sessions.md, "Fan-out").
+
 Shutdown is bounded by ``SHUTDOWN_TIMEOUT`` (keep the container's stop grace
 period longer): granian otherwise waits forever for a worker that does not stop,
 which happens when SIGTERM arrives while its workers are still starting.
@@ -28,7 +31,7 @@ from __future__ import annotations
 
 import os
 
-from engagement.live import WS_MAX_MESSAGE_BYTES
+from engagement.live import WS_MAX_MESSAGE_BYTES, KeepServerSend
 
 SERVERS = ("uvicorn", "granian")
 DEFAULT_SERVER = "uvicorn"
@@ -37,6 +40,7 @@ SHUTDOWN_TIMEOUT = 20  # seconds for open requests and websockets, then workers 
 # Hand-over to granian's worker processes, which import the target by name.
 _GRANIAN_APP = "_ENGAGEMENT_GRANIAN_APP"
 _GRANIAN_PROXIES = "_ENGAGEMENT_GRANIAN_PROXIES"
+_UVICORN_APP = "_ENGAGEMENT_UVICORN_APP"  # the same for uvicorn's factory (its workers import it by name too)
 
 
 def trusted_proxies(explicit: tuple[str, ...] = ()) -> list[str]:
@@ -73,8 +77,10 @@ def serve(
 def _serve_uvicorn(host, port, workers, app, log_level, proxies, access_log) -> None:
     import uvicorn
 
+    os.environ[_UVICORN_APP] = app
     uvicorn.run(
-        app,
+        "engagement.serving:uvicorn_app",
+        factory=True,
         host=host,
         port=port,
         workers=workers,
@@ -112,6 +118,13 @@ def _serve_granian(host, port, workers, app, log_level, proxies, access_log) -> 
         log_access=access_log,
         workers_kill_timeout=SHUTDOWN_TIMEOUT,
     ).serve()
+
+
+def uvicorn_app():
+    """uvicorn's factory: the application named by ``serve``, keeping the server's websocket ``send`` in reach."""
+    from uvicorn.importer import import_from_string
+
+    return KeepServerSend(import_from_string(os.environ[_UVICORN_APP]))
 
 
 def granian_app():

@@ -16,7 +16,7 @@ from typing import Any
 
 from litestar.connection import ASGIConnection
 from litestar.middleware.session.server_side import ServerSideSessionBackend, ServerSideSessionConfig
-from litestar.types import Message, ScopeSession
+from litestar.types import Empty, Message, ScopeSession
 
 _RENEW = "engagement_renew_session_id"
 _NEW_ID = "engagement_new_session_id"
@@ -48,6 +48,12 @@ class RenewingSessionBackend(ServerSideSessionBackend):
 
     async def store_in_message(self, scope_session: ScopeSession, message: Message, connection: ASGIConnection) -> None:
         old_id = connection.cookies.get(self.config.key)
+        if scope_session is Empty or not scope_session:
+            # Nothing to keep: no store write and no cookie, so anonymous visitors stay anonymous (and their
+            # pages can come from engagement.page_cache); a browser that had a session loses its cookie.
+            if old_id and old_id != "null":
+                await super().store_in_message(Empty, message, connection)
+            return
         if connection.scope.get("state", {}).get(_RENEW) and old_id and old_id != "null":
             await self.delete(old_id, store=self.config.get_store_from_app(connection.scope["app"]))
         await super().store_in_message(scope_session, message, connection)

@@ -39,6 +39,12 @@ ENVIRONMENT_VARIABLES = (
     "ENGAGEMENT_LOGIN_FAILURES_PER_ACCOUNT",
     "ENGAGEMENT_LOGIN_FAILURES_PER_ADDRESS",
     "ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS",
+    "ENGAGEMENT_CITIZEN_LETTERS_PER_DAY",
+    "ENGAGEMENT_CITIZEN_OPINIONS_PER_DAY",
+    "ENGAGEMENT_CITIZEN_COMMENTS_PER_DAY",
+    "ENGAGEMENT_CITIZEN_QUESTIONS_PER_DAY",
+    "ENGAGEMENT_CITIZEN_ISSUES_PER_DAY",
+    "ENGAGEMENT_NOTIFICATION_SMS_PER_PHONE_DAY",
     "TWILIO_ACCOUNT_SID",
     "TWILIO_AUTH_TOKEN",
     "TWILIO_FROM_NUMBER",
@@ -59,14 +65,14 @@ def _csv(value: str | None) -> tuple[str, ...]:
     return tuple(part.strip() for part in (value or "").split(",") if part.strip())
 
 
-def _positive(env: Mapping[str, str], name: str, default: int) -> int:
+def _positive(env: Mapping[str, str], name: str, default: int, minimum: int = 1) -> int:
     raw = env.get(name, "").strip()
     try:
         value = int(raw) if raw else default
     except ValueError:
         raise SettingsError(f"{name} must be a whole number, not {raw!r}") from None
-    if value < 1:
-        raise SettingsError(f"{name} must be at least 1")
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}")
     return value
 
 
@@ -103,6 +109,16 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_address: int = 20
     ws_connections_per_address: int = 50
+    # Per verified citizen and day (engagement.limits.count_citizen_action), beside a per-minute burst limit.
+    citizen_letters_per_day: int = 10
+    citizen_opinions_per_day: int = 30
+    citizen_comments_per_day: int = 60
+    citizen_questions_per_day: int = 30
+    citizen_issues_per_day: int = 10
+    # Notices (not codes) per phone and day; past it they are stored as "skipped", not sent (engagement.notifications).
+    notification_sms_per_phone_day: int = 10
+    page_cache_seconds: int = 10  # anonymous visitors' pages (engagement/page_cache.py); 0: no cache
+    max_in_flight: int = 64  # HTTP requests in progress per process before 503 + Retry-After (engagement/web.py)
     twilio_account_sid: str = ""
     twilio_auth_token: str = field(default="", repr=False)
     twilio_from_number: str = ""
@@ -136,6 +152,14 @@ class Settings:
             login_failures_per_account=_positive(env, "ENGAGEMENT_LOGIN_FAILURES_PER_ACCOUNT", 5),
             login_failures_per_address=_positive(env, "ENGAGEMENT_LOGIN_FAILURES_PER_ADDRESS", 20),
             ws_connections_per_address=_positive(env, "ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS", 50),
+            citizen_letters_per_day=_positive(env, "ENGAGEMENT_CITIZEN_LETTERS_PER_DAY", 10),
+            citizen_opinions_per_day=_positive(env, "ENGAGEMENT_CITIZEN_OPINIONS_PER_DAY", 30),
+            citizen_comments_per_day=_positive(env, "ENGAGEMENT_CITIZEN_COMMENTS_PER_DAY", 60),
+            citizen_questions_per_day=_positive(env, "ENGAGEMENT_CITIZEN_QUESTIONS_PER_DAY", 30),
+            citizen_issues_per_day=_positive(env, "ENGAGEMENT_CITIZEN_ISSUES_PER_DAY", 10),
+            notification_sms_per_phone_day=_positive(env, "ENGAGEMENT_NOTIFICATION_SMS_PER_PHONE_DAY", 10),
+            page_cache_seconds=_positive(env, "ENGAGEMENT_PAGE_CACHE_SECONDS", 10, minimum=0),
+            max_in_flight=_positive(env, "ENGAGEMENT_MAX_IN_FLIGHT", 64),
             twilio_account_sid=env.get("TWILIO_ACCOUNT_SID", "").strip(),
             twilio_auth_token=env.get("TWILIO_AUTH_TOKEN", "").strip(),
             twilio_from_number=env.get("TWILIO_FROM_NUMBER", "").strip(),

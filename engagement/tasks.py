@@ -71,17 +71,27 @@ async def _set_status(message_id: int, status: str, error: str) -> None:
 
 
 # A message still queued this long after it was written lost its hand-over to the job (e.g. the broker was
-# down right after the commit): hand it over again. deliver_sms claims a row once, so nothing is sent twice.
+# down right after the commit, or the worker that had taken the task was killed): hand it over again.
+# deliver_sms claims a row once, so nothing is sent twice.
 STALE_QUEUED_SECONDS = 120
+# A message still "sending" this long after it was written belongs to a worker that died during the
+# provider call (a send takes seconds; retries wait as "queued"). It is queued again: sent once more
+# only if the provider had not accepted it, which cannot be told (at worst one duplicate, never none).
+STALE_SENDING_SECONDS = 900
 
 
 @job("engagement.resend_stale_sms", max_retries=1)
 async def resend_stale_sms() -> None:
+    now = time.time()
+    orphaned = await SmsMessage.raw(
+        "UPDATE sms_message SET status = 'queued' WHERE status = 'sending' AND created_at < {} RETURNING id",
+        now - STALE_SENDING_SECONDS,
+    )
     rows = await SmsMessage.select(SmsMessage.id).where(
         (SmsMessage.status == "queued") & (SmsMessage.attempts == 0)
-        & (SmsMessage.created_at < time.time() - STALE_QUEUED_SECONDS)
+        & (SmsMessage.created_at < now - STALE_QUEUED_SECONDS)
     ).limit(500)
-    for row in rows:
+    for row in [*orphaned, *rows]:
         await enqueue("engagement.deliver_sms", row["id"])
 
 

@@ -53,3 +53,18 @@ async def vote_counts(kind: str, target_ids: list[int]) -> dict[int, int]:
         .group_by(SupportVote.target_id)
     )
     return {row["target_id"]: row["n"] for row in rows}
+
+
+async def merge_votes(kind: str, from_id: int, into_id: int) -> int:
+    """Move the votes on ``from_id`` to ``into_id``: a citizen who voted for both counts once.
+
+    Call inside the caller's unit of work (the merge it belongs to); answers the target's new count.
+    """
+    await SupportVote.raw(
+        "INSERT INTO support_vote (vote_key, target_kind, target_id, citizen, created_at) "
+        "SELECT {} || CAST(citizen AS TEXT), target_kind, {}, citizen, created_at FROM support_vote "
+        "WHERE target_kind = {} AND target_id = {} ON CONFLICT (vote_key) DO NOTHING",
+        f"{kind}:{into_id}:", into_id, kind, from_id,
+    )
+    await SupportVote.delete().where((SupportVote.target_kind == kind) & (SupportVote.target_id == from_id))
+    return await count_votes(kind, into_id)

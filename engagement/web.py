@@ -3,19 +3,22 @@
 - Preferences: language and elder mode come from cookies; ``?lang=`` and
   ``?elder=1|0`` on any URL switch them and are remembered.
 - Errors: domain errors and framework errors answer JSON ``{"status_code", "detail"}``
-  on API paths and a Chinese HTML page elsewhere.
+  on API paths and a Chinese HTML page elsewhere; a database or Redis that cannot be reached is a
+  503 with ``Retry-After`` (engagement.resilience), a number the database cannot hold a 400.
 - Identities: ``staff_guard(*roles)`` for staff routes, the ``staff`` and
   ``citizen`` dependencies for handlers.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from http.cookies import CookieError, SimpleCookie
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
+import asyncpg
 from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import MutableScopeHeaders
@@ -28,12 +31,14 @@ from litestar.utils import normalize_path
 
 from engagement.accounts import Staff, require_role, staff_for_token
 from engagement.contract import reject_ids_out_of_range
-from engagement.errors import DomainError, NotAuthenticated, TooManyRequests
+from engagement.errors import DomainError, NotAuthenticated, ServiceUnavailable, TooManyRequests
 from engagement.forms import validation_detail
 from engagement.i18n import DEFAULT_LANGUAGE, N_, _, current_language, current_module, module_of, normalise_language
+from engagement.resilience import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE_ERRORS
 from engagement.verification import VerifiedCitizen, citizen_from_token, verify_code
 
 log = logging.getLogger("engagement.web")
+VALUE_OUT_OF_RANGE_ERRORS = (OverflowError, asyncpg.DataError, asyncpg.exceptions._base.DataError)
 
 LANGUAGE_COOKIE = "lang"
 ELDER_COOKIE = "elder"
@@ -117,6 +122,10 @@ async def add_headers(message: Message, scope: Scope, hsts: bool = False) -> Non
     headers["content-security-policy"] = ADMIN_CONTENT_SECURITY_POLICY if is_admin else CONTENT_SECURITY_POLICY
     for name, value in SECURITY_HEADERS.items():
         headers[name] = value
+    handler = scope.get("route_handler")
+    policy = (getattr(handler, "opt", None) or {}).get("permissions_policy")
+    if policy:  # a page that needs a device, e.g. the camera of a check-in scanner: opt={"permissions_policy": ...}
+        headers["permissions-policy"] = policy
     if hsts:
         headers[HSTS_HEADER[0]] = HSTS_HEADER[1]
     preferences = scope.get("state", {}).get("preferences")
@@ -144,7 +153,8 @@ def error_response(request: Request, status_code: int, detail: str, extra: dict[
 
 
 def handle_domain_error(request: Request, error: DomainError) -> Response:
-    headers = {"retry-after": str(error.retry_after)} if isinstance(error, TooManyRequests) else None
+    waits = isinstance(error, TooManyRequests | ServiceUnavailable)
+    headers = {"retry-after": str(error.retry_after)} if waits else None
     if error.status_code == 401 and not wants_json(request):
         return Response(content=b"", status_code=303, headers={"location": f"/login?next={request.url.path}"})
     return error_response(request, error.status_code, error.detail, dict(error.extra), headers)
@@ -213,11 +223,28 @@ def handle_server_error(request: Request, error: Exception) -> Response:
     return error_response(request, HTTP_500_INTERNAL_SERVER_ERROR, _("Something went wrong on our side. Please try again later."))
 
 
+def handle_service_unavailable(request: Request, error: Exception) -> Response:
+    if isinstance(error, asyncpg.InterfaceError) and not any(word in str(error) for word in ("closed", "pool")):
+        return handle_server_error(request, error)  # a misuse of the driver, not an outage
+    log.warning("service unavailable on %s %s: %r", request.method, request.url.path, error)
+    return handle_domain_error(request, ServiceUnavailable(
+        _("The service is briefly unavailable. Please try again in a moment."), retry_after=RETRY_AFTER_SECONDS))
+
+
+def handle_value_out_of_range(request: Request, error: Exception) -> Response:
+    """A number (an id in a body, say) or a text the database cannot hold: bad input, not a server error."""
+    log.info("value refused by the database on %s %s: %s", request.method, request.url.path, error)
+    return error_response(request, 400, _("A value in the request is out of range or cannot be stored."))
+
+
 EXCEPTION_HANDLERS = {
     DomainError: handle_domain_error,
     ValidationException: handle_validation_error,
     HTTPException: handle_http_error,
     HTTP_500_INTERNAL_SERVER_ERROR: handle_server_error,
+    **dict.fromkeys(SERVICE_UNAVAILABLE_ERRORS, handle_service_unavailable),
+    # PostgreSQL: a value outside a column's type (int4 ids, NUL in text); SQLite: past 64 bits.
+    **dict.fromkeys(VALUE_OUT_OF_RANGE_ERRORS, handle_value_out_of_range),
 }
 
 
@@ -288,3 +315,63 @@ async def _body_fields(request: Request) -> dict[str, Any]:
 def client_address(request: Request) -> str:
     """The client address; the ASGI server already trusts forwarded headers only from configured proxies."""
     return request.client.host if request.client else "unknown"
+
+
+# --- load shedding -----------------------------------------------------------
+
+SHED_RETRY_AFTER_SECONDS = 2
+_SHED_HTML = (
+    '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>服务繁忙 · Busy</title></head>'
+    "<body><h1>服务繁忙</h1><p>访问的人太多，请稍后再试。</p>"
+    '<p lang="en">Too many visitors at once. Please try again in a moment.</p></body></html>'
+).encode()
+_SHED_JSON = json.dumps(
+    {"status_code": 503, "detail": "服务繁忙，请稍后再试。 Too busy, please try again in a moment."}, ensure_ascii=False
+).encode()
+
+
+class InFlight:
+    """The number of HTTP requests in progress in this process (one for all routes' middleware stacks)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.count = 0
+
+
+class ShedLoad:
+    """Outermost middleware: beyond ``gate.limit`` requests in progress in this process, answer 503 at once.
+
+    A burst beyond capacity would otherwise queue without bound inside the process (every request
+    holding memory and, soon, a database connection) until clients time out: a hang for everyone.
+    Refusing costs about as much as the bare framework's "ok", so the process keeps answering.
+    Websockets are not counted (they live for hours; ``WebsocketsPerAddress`` limits them).
+    Litestar builds one middleware stack per route, hence the shared ``gate``.
+    """
+
+    def __init__(self, app: Any, gate: InFlight) -> None:
+        self.app = app
+        self.gate = gate
+
+    async def __call__(self, scope: Scope, receive: Any, send: Any) -> None:
+        gate = self.gate
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if gate.count >= gate.limit:
+            await self._refuse(scope, send)
+            return
+        gate.count += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            gate.count -= 1
+
+    @staticmethod
+    async def _refuse(scope: Scope, send: Any) -> None:
+        is_json = scope.get("path", "").startswith(JSON_PATH_PREFIXES)
+        body = _SHED_JSON if is_json else _SHED_HTML
+        content_type = b"application/json" if is_json else b"text/html; charset=utf-8"
+        headers = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()),
+                   (b"retry-after", str(SHED_RETRY_AFTER_SECONDS).encode()), (b"cache-control", b"no-store")]
+        await send({"type": "http.response.start", "status": 503, "headers": headers})
+        await send({"type": "http.response.body", "body": body})

@@ -37,7 +37,11 @@ class LiveSessionController(Controller):
         row = await services.create_session(
             staff, kind=data.kind, title=data.title, description=data.description,
             guests=[{"name": g.name, "title": g.title, "photo": g.photo} for g in data.guests],
-            scheduled_at=data.scheduled_at, capacity=data.capacity,
+            scheduled_at=data.scheduled_at, capacity=data.capacity, place=data.place, agenda=data.agenda,
+            allocation=data.allocation, registration_opens_at=data.registration_opens_at,
+            registration_closes_at=data.registration_closes_at, offer_hours=data.offer_hours,
+            quotas=[{"category": q.category, "label": q.label, "seats": q.seats} for q in data.quotas],
+            issues_close_at=data.issues_close_at,
         )
         return schemas.session_read(row)
 

@@ -12,7 +12,14 @@ from typing import Any
 from engagement.accounts import Staff, issue_token, staff_for_token
 from engagement.tables import StaffUser
 from engagement.verification import VerifiedCitizen, citizen_for_phone
-from live_sessions import services, services_questions, services_transcripts
+from live_sessions import (
+    demo_issues,
+    demo_meetings,
+    demo_rectifications,
+    services,
+    services_questions,
+    services_transcripts,
+)
 
 GUESTS = [
     {"name": "王建国", "title": "市住房和城乡建设局局长"},
@@ -71,12 +78,22 @@ async def load_demo() -> None:
     host = await _host()
     if host is not None:
         await create_sessions(host)
+        programme = await demo_issues.create_programme(host)  # TV questioning: 20 issues, 6 selected (ids in its answer)
+        await demo_rectifications.create_rectifications(host, programme["selected"])
+        await demo_meetings.create_meetings(host)  # open meetings: first come, lottery before / after, held
 
 
 async def sample_paths(cast: Any) -> dict[str, str]:
     host = await staff_for_token(await issue_token(cast.host.id))
     ids = await create_sessions(host)
+    programme = await demo_issues.collecting_programme(host)
+    await demo_rectifications.sample_rectification(host, programme["selected"])
+    registration = await demo_meetings.sample_registration(host)
     return {
+        "/registrations/{code}": registration,
+        "/live-sessions/{session_id}/issues/new": f"/live-sessions/{programme['session']}/issues/new",
+        "/live-sessions/{session_id}/issues/{issue_id}": f"/live-sessions/{programme['session']}/issues/{programme['selected']}",
         "/live-sessions/{session_id}": f"/live-sessions/{ids['live']}",
         "/live-sessions/{session_id}/text": f"/live-sessions/{ids['ended']}/text",
+        "/rectifications/{issue_id}/confirm": f"/rectifications/{programme['selected']}/confirm",
     }

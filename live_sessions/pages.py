@@ -9,6 +9,7 @@ by ``engagement.citizen_pages`` and staff routes are guarded by ``engagement.per
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -26,7 +27,14 @@ from engagement.errors import DomainError, InvalidInput
 from engagement.forms import parse_form
 from engagement.i18n import _
 from engagement.permissions import guard
-from live_sessions import schemas, services, services_questions, services_transcripts
+from live_sessions import (
+    pages_issues,
+    pages_rectifications,
+    schemas,
+    services,
+    services_questions,
+    services_transcripts,
+)
 from live_sessions.tables import QuestionState, SessionStatus, TranscriptState
 from live_sessions.workflows import MODERATION_ACTIONS
 
@@ -74,6 +82,9 @@ async def _session_context(session_id: int, identity: dict[str, Any], **extra: A
         transcript = [schemas.entry_read(entry) for entry in entries]
         comments, _count = await services_transcripts.public_comments(session_id, limit=100)
     timeline = _timeline(questions, remarks) if order == "time" else [{"kind": "question", **q} for q in questions]
+    from live_sessions.pages_registrations import meeting_context  # open meetings: seats, registration, draw
+
+    meeting = await meeting_context(session) if session["kind"] == "open_meeting" else {}
     return {
         "session": session_view(session),
         "questions": questions,
@@ -81,7 +92,7 @@ async def _session_context(session_id: int, identity: dict[str, Any], **extra: A
         "transcript": transcript,
         "comments": [msgspec.structs.asdict(schemas.comment_public(c)) | {"created_at": c["created_at"]}
                      for c in comments],
-        **identity, **extra,
+        **meeting, **identity, **extra,
     }
 
 
@@ -95,6 +106,8 @@ async def session_list(page: Annotated[int, Parameter(ge=1, le=1000)] = 1) -> Te
 async def session_page(request: Request, session_id: FromPath[int]) -> Template:
     """The announcement, live stream and transcript; the draft of a form whose "Get code" came back here."""
     context = await _session_context(session_id, page_identity(request, session_path(session_id)))
+    context["issue_board"] = await pages_issues.board_context(context["session"], request.query_params.get("sort"))
+    context["rectifications"] = await pages_rectifications.programme_rectifications(context["session"])
     return Template("live_sessions/session.html", context=context)
 
 
@@ -189,26 +202,58 @@ def _guests_from_lines(text: str) -> list[dict[str, str]]:
     return guests
 
 
-def _session_form(data: dict[str, str]) -> schemas.SessionCreate:
-    """The announcement form as the API's request: an interview, guests by line, the time in Beijing."""
-    raw_time = (data.get("scheduled_at") or "").strip()
+LOCAL_TIMES = ("registration_opens_at", "registration_closes_at", "issues_close_at")  # optional, Beijing time
+
+
+def _local_time(data: dict[str, str], name: str) -> datetime | None:
+    raw = (data.get(name) or "").strip()
+    if not raw:
+        return None
     try:
-        scheduled = clock.from_local(raw_time)
+        return clock.from_local(raw)
     except ValueError:
-        scheduled = None
+        raise InvalidInput(_("Give a date and time such as 2027-01-05 09:30."), field=name) from None
+
+
+def _quotas_from_lines(text: str) -> list[dict[str, Any]]:
+    """One quota per line: "category, label, seats" (a Chinese comma works too), e.g. "resident, 居民代表, 5"."""
+    quotas = []
+    for line in text.splitlines():
+        parts = [part.strip() for part in line.replace("，", ",").split(",")]
+        if not any(parts):
+            continue
+        if len(parts) != 3 or not parts[2].isdigit():
+            raise InvalidInput(_("Write each quota as: category, label, seats (e.g. resident, 居民代表, 5)."),
+                               field="quotas")
+        quotas.append({"category": parts[0], "label": parts[1], "seats": int(parts[2])})
+    return quotas
+
+
+def _session_form(data: dict[str, str]) -> schemas.SessionCreate:
+    """The announcement form as the API's request: guests and quotas by line, times in Beijing time."""
+    scheduled = _local_time(data, "scheduled_at")
     if scheduled is None:
         raise InvalidInput(_("Give the date and time of the session."))
-    return parse_form(schemas.SessionCreate, data, kind="interview", scheduled_at=scheduled,
-                      guests=_guests_from_lines(data.get("guests") or ""))
+    kind = data.get("kind") or "interview"
+    return parse_form(schemas.SessionCreate, data, kind=kind, scheduled_at=scheduled,
+                      guests=_guests_from_lines(data.get("guests") or ""),
+                      quotas=_quotas_from_lines(data.get("quotas") or "") if kind == "open_meeting" else [],
+                      **{name: _local_time(data, name) for name in LOCAL_TIMES})
 
 
 @post("/staff/live-sessions", guards=[guard("session.create")], include_in_schema=False)
 async def staff_create(staff: NamedDependency[Staff], data: FormData) -> Response:
     try:
         form = _session_form(data)
+        meeting = form.kind == "open_meeting"
         row = await services.create_session(
             staff, kind=form.kind, title=form.title, description=form.description, scheduled_at=form.scheduled_at,
-            guests=[{"name": g.name, "title": g.title} for g in form.guests], capacity=form.capacity)
+            guests=[{"name": g.name, "title": g.title} for g in form.guests], capacity=form.capacity,
+            issues_close_at=form.issues_close_at if form.kind != "interview" else None,
+            **({"place": form.place, "agenda": form.agenda, "allocation": form.allocation,
+                "registration_opens_at": form.registration_opens_at,
+                "registration_closes_at": form.registration_closes_at, "offer_hours": form.offer_hours,
+                "quotas": [msgspec.structs.asdict(quota) for quota in form.quotas]} if meeting else {}))
     except DomainError as error:
         context = await _staff_list_context(staff, error=error.detail, form=data)
         return Template("live_sessions/staff_list.html", status_code=error.status_code, context=context)

@@ -32,6 +32,12 @@ class GuestIn(msgspec.Struct, forbid_unknown_fields=True):
                                        title=N_("The guest's photo"))] | None = None
 
 
+class QuotaIn(msgspec.Struct, forbid_unknown_fields=True):
+    category: Annotated[str, msgspec.Meta(min_length=1, max_length=30, title=N_("The quota's category"))]
+    label: Annotated[str, msgspec.Meta(min_length=1, max_length=50, title=N_("The quota's label"))]
+    seats: Annotated[int, msgspec.Meta(ge=1, title=N_("The quota's seats"))]
+
+
 class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
     kind: Annotated[Literal["interview", "tv_questioning", "open_meeting"], msgspec.Meta(title=N_("The kind"))]
     title: Annotated[str, msgspec.Meta(min_length=1, max_length=services.MAX_TITLE_LENGTH,
@@ -40,6 +46,16 @@ class SessionCreate(msgspec.Struct, forbid_unknown_fields=True):
     scheduled_at: Annotated[datetime, msgspec.Meta(title=N_("The scheduled time"))]
     description: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH, title=N_("The description"))] = ""
     capacity: Annotated[int, msgspec.Meta(ge=1, title=N_("The capacity"))] | None = None
+    # Open meetings (live_sessions/services_registrations.py checks them together)
+    place: Annotated[str, msgspec.Meta(max_length=services.MAX_TITLE_LENGTH, title=N_("The place"))] = ""
+    agenda: Annotated[str, msgspec.Meta(max_length=services.MAX_TEXT_LENGTH, title=N_("The agenda"))] = ""
+    allocation: Annotated[Literal["first_come", "lottery"], msgspec.Meta(title=N_("The allocation"))] | None = None
+    registration_opens_at: Annotated[datetime, msgspec.Meta(title=N_("Registration opens"))] | None = None
+    registration_closes_at: Annotated[datetime, msgspec.Meta(title=N_("Registration closes"))] | None = None
+    offer_hours: Annotated[int, msgspec.Meta(ge=1, le=336, title=N_("Hours to accept an offered seat"))] | None = None
+    quotas: Annotated[list[QuotaIn], msgspec.Meta(max_length=10, title=N_("Quotas"))] = []
+    # TV questioning and open meetings: no new issues or supports after it (none: until the session ends)
+    issues_close_at: Annotated[datetime, msgspec.Meta(title=N_("Issue collection closes"))] | None = None
 
 
 class Guest(msgspec.Struct):
@@ -61,6 +77,18 @@ class SessionRead(msgspec.Struct):
     started_at: str | None
     ended_at: str | None
     last_event_seq: int
+    place: str = ""
+    agenda: str = ""
+    allocation: str = "first_come"
+    registration_opens_at: str | None = None
+    registration_closes_at: str | None = None
+    offer_hours: int = 24
+    issues_close_at: str | None = None
+    current_issue_id: int | None = None
+    decisions: str = ""  # open meetings: the decisions taken, published after the meeting
+    draw_seed_commitment: str = ""  # lottery: sha256 of the seed, public from the announcement (the seed: …/draw)
+    entrants_hash: str = ""
+    drawn_at: str | None = None
 
 
 class SessionList(msgspec.Struct):
@@ -249,7 +277,12 @@ def session_read(row: dict[str, Any]) -> SessionRead:
         guests=[Guest(name=g["name"], title=g["title"], photo=g.get("photo")) for g in services.guests_of(row)],
         scheduled_at=_iso(row["scheduled_at"]) or "", status=row["status"], transcript_state=row["transcript_state"],
         capacity=row["capacity"], started_at=_iso(row["started_at"]), ended_at=_iso(row["ended_at"]),
-        last_event_seq=row["public_seq"],
+        last_event_seq=row["public_seq"], place=row["place"], agenda=row["agenda"], allocation=row["allocation"],
+        registration_opens_at=_iso(row["registration_opens_at"]),
+        registration_closes_at=_iso(row["registration_closes_at"]), offer_hours=row["offer_hours"],
+        issues_close_at=_iso(row["issues_close_at"]), current_issue_id=row["current_issue_id"],
+        decisions=row["decisions"], draw_seed_commitment=row["draw_seed_commitment"],
+        entrants_hash=row["entrants_hash"], drawn_at=_iso(row["drawn_at"]),
     )
 
 

@@ -209,24 +209,52 @@ async def create_session(
     guests: list[dict[str, Any]],
     scheduled_at: datetime,
     capacity: int | None = None,
+    place: str = "",
+    agenda: str = "",
+    allocation: str | None = None,
+    registration_opens_at: datetime | None = None,
+    registration_closes_at: datetime | None = None,
+    quotas: list[dict[str, Any]] | None = None,
+    offer_hours: int | None = None,
+    issues_close_at: datetime | None = None,
 ) -> dict[str, Any]:
+    """Announce a session; an open meeting also takes its place, agenda, seats, quotas and registration window."""
+    from live_sessions import services_registrations  # that module builds on this one
+    from live_sessions.services_lottery import lottery_seed_columns
+
     permissions.require(staff, "session.create")
     if kind not in {k.value for k in SessionKind}:
         raise InvalidInput(_("The kind must be interview, tv_questioning or open_meeting."))
     title = clean_text(title, MAX_TITLE_LENGTH, _("The session title"))
     description = clean_text(description, MAX_TEXT_LENGTH, _("The description"), required=False)
-    guests = _clean_guests(guests)
+    is_open_meeting = kind == SessionKind.open_meeting.value
+    guests = _clean_guests(guests) if guests or not is_open_meeting else []  # an open meeting may have no guests
     if scheduled_at.tzinfo is None:
         raise InvalidInput(_("The scheduled time needs a time zone, e.g. 2026-12-05T10:00:00+08:00."))
     if capacity is not None and capacity < 1:
         raise InvalidInput(_("The capacity must be a positive number."))
+    meeting: dict[str, Any] = {}
+    if is_open_meeting:
+        meeting = services_registrations.clean_open_meeting(
+            capacity=capacity, scheduled_at=scheduled_at, allocation=allocation, quotas=quotas,
+            registration_opens_at=registration_opens_at, registration_closes_at=registration_closes_at,
+            offer_hours=offer_hours)
+        meeting["place"] = clean_text(place, MAX_TITLE_LENGTH, _("The place"), required=False)
+        meeting["agenda"] = clean_text(agenda, MAX_TEXT_LENGTH, _("The agenda"), required=False)
+        meeting.update(lottery_seed_columns(meeting["allocation"]))  # the seed's commitment is public from now on
+    seat_quotas = meeting.pop("quotas", [])
+    if issues_close_at is not None:  # TV questioning and open meetings: the issue collection deadline
+        if issues_close_at.tzinfo is None:
+            raise InvalidInput(_("The collection deadline needs a time zone, e.g. 2026-12-05T10:00:00+08:00."))
+        meeting["issues_close_at"] = issues_close_at
     async with unit_of_work():
         rows = await LiveSession.insert(
             LiveSession(kind=kind, title=title, description=description, guests=guests, scheduled_at=scheduled_at,
-                        capacity=capacity, status=SessionStatus.announced, created_by=staff.id)
+                        capacity=capacity, status=SessionStatus.announced, created_by=staff.id, **meeting)
         ).returning(LiveSession.id)
         session_id = rows[0]["id"]
         await LiveSessionHost.insert(LiveSessionHost(session=session_id, staff=staff.id))
+        await services_registrations.save_quotas(session_id, seat_quotas)
         await SESSION.record("announce", session_id, from_state="", actor=staff, detail={"title": title})
     return await get_session(session_id)
 

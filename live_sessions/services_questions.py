@@ -15,6 +15,7 @@ from engagement.accounts import Staff
 from engagement.db import lock_row_for_update, unit_of_work
 from engagement.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from engagement.i18n import _
+from engagement.limits import count_citizen_action
 from engagement.modules import votable_kinds
 from engagement.tables import Citizen
 from engagement.verification import VerifiedCitizen
@@ -121,6 +122,7 @@ async def ask_question(citizen: VerifiedCitizen, session_id: int, content: Any, 
     async with unit_of_work():
         await lock_row_for_update(Citizen, citizen.id)  # one citizen's requests count one after another
         await _check_question_rate(citizen.id, session_id)
+        await count_citizen_action(citizen.id, "question")
         rows = await LiveQuestion.insert(
             LiveQuestion(session=session_id, citizen=citizen.id, content=content, display_name=name,
                          state=QuestionState.pending, asked_at=clock.now())

@@ -15,6 +15,7 @@ from engagement.accounts import Staff
 from engagement.db import contains, unit_of_work
 from engagement.errors import Conflict, NotFound
 from engagement.i18n import _
+from engagement.limits import count_citizen_action
 from engagement.verification import VerifiedCitizen
 from live_sessions.services import (
     MAX_NAME_LENGTH,
@@ -182,6 +183,7 @@ async def comment_on_transcript(citizen: VerifiedCitizen, session_id: int, conte
     if session["transcript_state"] != TranscriptState.published:
         raise Conflict(_("Comments open once the transcript is published."))
     async with unit_of_work():
+        await count_citizen_action(citizen.id, "comment")
         rows = await TranscriptComment.insert(
             TranscriptComment(session=session_id, citizen=citizen.id, content=content, display_name=name,
                               state=CommentState.pending, created_at=clock.now())

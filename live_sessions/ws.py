@@ -10,6 +10,15 @@ The order of work on every connection, so that nothing is lost or sent twice:
    events are read from the database first. Sequence numbers are contiguous per stream, so a
    gap is always noticed by the next event.
 
+Viewers share that work: one ``Fanout`` per session and process holds the only subscription, keeps
+steps 2-4 for all of them, and keeps the stream's recent frames (``seq`` -> encoded frame) in memory.
+A viewer catches up from those frames (from the database only for what is older than they reach),
+then joins the live set, where each event is encoded once and the same bytes are written to every
+viewer's transport without awaiting (``engagement.live.frame_writer``). A viewer whose write buffer
+is full is taken out of the live set and catches up again at its own pace; one that does not drain
+for ``SEND_TIMEOUT_SECONDS`` is disconnected and reconnects with ``?after=``. Moderators (a few
+hosts) keep a subscription and ordered delivery of their own (``Stream``).
+
 Messages from the client are limited in size and rate (only ``{"type": "ping"}`` is understood).
 Viewer counts are not recorded: each process publishes its own count every few seconds and
 clients add up the counts of the processes they heard from recently.
@@ -23,6 +32,7 @@ import logging
 import os
 import socket as socket_module
 import time
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from functools import lru_cache
 from typing import Any
@@ -34,7 +44,7 @@ from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery
 
 from engagement.errors import NotFound
-from engagement.live import encode_event
+from engagement.live import FrameWriter, encode_event, frame_writer, text_frame
 from engagement.permissions import guard
 from engagement.settings import get_settings
 from engagement.web import bearer_token
@@ -46,6 +56,8 @@ MAX_INCOMING_BYTES = 512
 MAX_INCOMING_PER_WINDOW = 20
 INCOMING_WINDOW_SECONDS = 10.0
 SEND_TIMEOUT_SECONDS = 30.0  # a client that does not read for this long is dropped; it reconnects with ?after=
+CACHED_FRAMES = 2000  # recent frames of a public stream kept per process for catch-ups
+CATCH_UP_CHUNK = 200  # frames written at once before waiting for the viewer to read them
 VIEWER_PUBLISH_SECONDS = 5.0
 VIEWER_DEBOUNCE_SECONDS = 1.0
 PROCESS_ID = f"{socket_module.gethostname()}:{os.getpid()}"
@@ -177,26 +189,250 @@ class Stream:
             await self.deliver(raw)
 
     async def read(self) -> None:
-        window_start, received = time.monotonic(), 0
+        await read_messages(self.socket, lambda: self.send({"type": "pong", "last_seq": self.last_sent}))
+
+
+async def read_messages(socket: WebSocket, pong: Callable[[], Awaitable[None]]) -> None:
+    """Read the client's messages until it leaves: limited in size and rate; pings are answered."""
+    window_start, received = time.monotonic(), 0
+    while True:
+        message = await socket.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        data = message.get("text") or message.get("bytes") or ""
+        if len(data) > MAX_INCOMING_BYTES:
+            raise _TooChatty(CLOSE_TOO_BIG)
+        now = time.monotonic()
+        if now - window_start > INCOMING_WINDOW_SECONDS:
+            window_start, received = now, 0
+        received += 1
+        if received > MAX_INCOMING_PER_WINDOW:
+            raise _TooChatty(CLOSE_POLICY)
+        try:
+            parsed = json.loads(data)
+        except (ValueError, TypeError):
+            continue
+        if isinstance(parsed, dict) and parsed.get("type") == "ping":
+            await pong()
+
+
+# ---------- viewers: one fan-out per session and process ----------
+
+CATCH_UP_READ = "live catch-up read from the database"  # counted by bench/live_ws.py in the server log
+Frame = tuple[bytes, str]  # the encoded websocket frame, and its text for servers we cannot write frames to
+
+
+class _Gone(Exception):
+    """The viewer's connection is closed (or was dropped for not reading)."""
+
+
+class Viewer:
+    __slots__ = ("last_sent", "recovery", "socket", "writer")
+
+    def __init__(self, socket: WebSocket, writer: FrameWriter, after: int) -> None:
+        self.socket = socket
+        self.writer = writer
+        self.last_sent = after  # while in the live set, the fan-out's ``high`` is the truth
+        self.recovery: asyncio.Task | None = None
+
+
+def _frame_of(event: dict[str, Any]) -> Frame:
+    raw = encode_event(event)
+    return text_frame(raw), raw.decode()
+
+
+class Fanout:
+    """The viewers of one session's public stream in this process, and the stream's recent frames.
+
+    Invariant: every viewer in ``live`` has been sent exactly the events up to ``high``, in order;
+    ``frames`` holds the contiguous frames ``low..high``. Events are appended one sequence number at
+    a time, gaps being read from the database first, so live viewers see no gap and no duplicate.
+    """
+
+    def __init__(self, registry: dict, channels: ChannelsPlugin, session_id: int, epoch: int, start: int) -> None:
+        self.registry, self.key = registry, (session_id, epoch)
+        self.channels, self.session_id, self.epoch = channels, session_id, epoch
+        self.channel = services.channel_for(session_id)
+        self.members: set[Viewer] = set()
+        self.live: dict[Viewer, Callable[[bytes, str], bool]] = {}  # viewer -> its writer's write
+        self.waiting: set[Viewer] = set()  # they know of events this process has not heard of yet
+        self.frames: dict[int, Frame] = {}
+        self.low, self.high = start + 1, start  # only the most recent events are worth keeping
+        self.loaded = asyncio.Event()
+        self.failed = False
+        self.task = asyncio.get_running_loop().create_task(self._run())
+        self.task.add_done_callback(self._ended)
+
+    # --- the one subscription ---
+
+    async def _run(self) -> None:
+        subscriber = await _subscribe(self.channels, self.channel)
+        try:
+            await self._read_record(before=None)
+            self.loaded.set()
+            async for raw in subscriber.iter_events():
+                await self._on_event(raw)
+        finally:
+            await self.channels.unsubscribe(subscriber, [self.channel])
+
+    def _ended(self, task: asyncio.Task) -> None:
+        if task.cancelled():
+            return
+        log.warning("live fan-out of %s ended: %r", self.channel, task.exception())
+        self.failed = True
+        self.loaded.set()
+        if self.registry.get(self.key) is self:
+            del self.registry[self.key]
+        for viewer in list(self.members):
+            viewer.writer.abort()  # they reconnect with ?after= and find a new fan-out
+
+    async def _on_event(self, raw: bytes) -> None:
+        seq, epoch, text = _decoded(raw)
+        if seq is None:  # not part of the record (viewer counts, votes)
+            self._broadcast(None, text_frame(raw), text)
+            return
+        if seq <= self.high or epoch != self.epoch:  # seen, or from an older life of this id
+            return
+        if seq > self.high + 1:
+            await self._read_record(before=seq)
+        self._append(seq, (text_frame(raw), text))
+
+    async def _read_record(self, before: int | None) -> None:
         while True:
-            message = await self.socket.receive()
-            if message["type"] == "websocket.disconnect":
+            events = await services.events_after(self.session_id, services.PUBLIC, self.high, before=before)
+            log.info("%s: %s after %d, %d events (fan-out)", CATCH_UP_READ, self.channel, self.high, len(events))
+            for event in events:
+                self._append(event["seq"], _frame_of(event))
+            if len(events) < services.CATCH_UP_LIMIT:
                 return
-            data = message.get("text") or message.get("bytes") or ""
-            if len(data) > MAX_INCOMING_BYTES:
-                raise _TooChatty(CLOSE_TOO_BIG)
-            now = time.monotonic()
-            if now - window_start > INCOMING_WINDOW_SECONDS:
-                window_start, received = now, 0
-            received += 1
-            if received > MAX_INCOMING_PER_WINDOW:
-                raise _TooChatty(CLOSE_POLICY)
-            try:
-                parsed = json.loads(data)
-            except (ValueError, TypeError):
-                continue
-            if isinstance(parsed, dict) and parsed.get("type") == "ping":
-                await self.send({"type": "pong", "last_seq": self.last_sent})
+
+    def _append(self, seq: int, frame: Frame) -> None:
+        self.frames[seq] = frame
+        self.high = seq
+        if len(self.frames) > CACHED_FRAMES:
+            del self.frames[self.low]
+            self.low += 1
+        self._broadcast(seq, *frame)
+        if self.waiting:
+            for viewer in [viewer for viewer in self.waiting if viewer.last_sent == seq]:
+                self.waiting.discard(viewer)
+                self.live[viewer] = viewer.writer.write
+
+    def _broadcast(self, seq: int | None, wire: bytes, text: str) -> None:
+        """Encoded once, the same bytes for everyone; a viewer that lags is dropped to the catch-up."""
+        lagging = [viewer for viewer, write in self.live.items() if not write(wire, text)]
+        for viewer in lagging:
+            log.info("a viewer of %s is behind: dropped to the catch-up", self.channel)
+            del self.live[viewer]
+            viewer.last_sent = self.high if seq is None else seq - 1
+            viewer.recovery = asyncio.get_running_loop().create_task(self._catch_up_again(viewer))
+
+    # --- viewers ---
+
+    def last_sent(self, viewer: Viewer) -> int:
+        return self.high if viewer in self.live else viewer.last_sent
+
+    async def catch_up(self, viewer: Viewer) -> None:
+        """Send what the viewer lacks, from memory (or the database for older events), then make it live."""
+        await self.loaded.wait()
+        while viewer.last_sent < self.high and not self.failed:
+            if viewer.last_sent + 1 >= self.low:
+                end = min(self.high, viewer.last_sent + CATCH_UP_CHUNK)
+                frames = [self.frames[seq] for seq in range(viewer.last_sent + 1, end + 1)]
+            else:
+                frames = await self._older(viewer)
+                end = viewer.last_sent + len(frames)
+            if not viewer.writer.write_many(frames):
+                raise _Gone
+            viewer.last_sent = end
+            await self._drained(viewer)
+        if self.failed:
+            raise _Gone
+        # No await since the loop's test: the viewer has everything up to ``high`` (or more).
+        if viewer.last_sent == self.high:
+            self.live[viewer] = viewer.writer.write
+        else:
+            self.waiting.add(viewer)
+
+    async def _older(self, viewer: Viewer) -> list[Frame]:
+        events = await services.events_after(self.session_id, services.PUBLIC, viewer.last_sent, before=self.low)
+        log.info("%s: %s after %d, %d events", CATCH_UP_READ, self.channel, viewer.last_sent, len(events))
+        if not events:  # the record has no gap; if it had, the viewer would wait here for ever
+            raise _Gone
+        return [_frame_of(event) for event in events]
+
+    async def _drained(self, viewer: Viewer) -> None:
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT_SECONDS):  # once per chunk, not per frame
+                await viewer.writer.drained()
+        except TimeoutError:
+            viewer.writer.abort()
+            raise _Gone from None
+
+    async def _catch_up_again(self, viewer: Viewer) -> None:
+        with suppress(_Gone):
+            await self._drained(viewer)
+            await self.catch_up(viewer)
+
+    def leave(self, viewer: Viewer) -> None:
+        self.members.discard(viewer)
+        self.live.pop(viewer, None)
+        self.waiting.discard(viewer)
+        if viewer.recovery is not None:
+            viewer.recovery.cancel()
+        if not self.members and self.registry.get(self.key) is self:
+            del self.registry[self.key]
+            self.task.cancel()
+
+
+_fanouts: dict[int, dict[tuple[int, int], Fanout]] = {}
+
+
+def fanout_for(channels: ChannelsPlugin, session: dict[str, Any], viewer: Viewer) -> Fanout:
+    """This process's fan-out of the session (made on its first viewer), with ``viewer`` as a member."""
+    registry = _fanouts.setdefault(id(asyncio.get_running_loop()), {})
+    key = (session["id"], services.epoch_of(session))
+    fanout = registry.get(key)
+    if fanout is None:
+        start = max(0, session["public_seq"] - CACHED_FRAMES)
+        fanout = registry[key] = Fanout(registry, channels, session["id"], key[1], start)
+    fanout.members.add(viewer)
+    return fanout
+
+
+async def serve_viewer(socket: WebSocket, channels: ChannelsPlugin, session_id: int, after: int) -> None:
+    try:
+        session = await services.get_session(session_id)
+    except NotFound:
+        await socket.close(code=CLOSE_NOT_FOUND)
+        return
+    await socket.accept()
+    if after > session["public_seq"]:  # the client remembers a sequence this database never had
+        await socket.send_text(json.dumps({"type": "reset"}))
+        after = 0
+    viewer = Viewer(socket, frame_writer(socket), after)
+    fanout = fanout_for(channels, session, viewer)
+    counter = viewer_counter()
+    counter.change(channels, session_id, +1)
+
+    async def pong() -> None:
+        raw = encode_event({"type": "pong", "last_seq": fanout.last_sent(viewer)})
+        viewer.writer.write(text_frame(raw), raw.decode(), force=True)
+
+    try:
+        await fanout.catch_up(viewer)
+        await read_messages(socket, pong)
+    except _TooChatty as error:
+        with suppress(Exception):
+            await socket.close(code=error.code)
+    except (_Gone, WebSocketDisconnect, OSError):
+        pass
+    finally:
+        fanout.leave(viewer)
+        counter.change(channels, session_id, -1)
+    with suppress(Exception):
+        if socket.connection_state != "disconnect":
+            await socket.close()
 
 
 async def serve_stream(socket: WebSocket, channels: ChannelsPlugin, session_id: int, stream: str, after: int,
@@ -253,7 +489,7 @@ async def live_session_socket(socket: WebSocket, session_id: FromPath[int], chan
     if not allowed_origin(socket, require=False):
         await socket.close(code=CLOSE_FORBIDDEN_ORIGIN)
         return
-    await serve_stream(socket, channels, session_id, services.PUBLIC, max(0, after), count_viewer=True)
+    await serve_viewer(socket, channels, session_id, max(0, after))
 
 
 # The guard refuses strangers and other roles before the handshake is accepted (the client sees HTTP 403).

@@ -12,7 +12,7 @@ import urllib.request
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -111,11 +111,16 @@ async def empty_written_tables() -> None:
     names = _table_names()
     probe = " UNION ALL ".join(f"SELECT '{name}' AS name WHERE EXISTS (SELECT 1 FROM {name})" for name in names)
     written = {row["name"] for row in await Migration.raw(probe)}
+    if "sms_message" in written:
+        await _no_sms_in_flight()
     if written:
         async with engine.transaction():
             for name in names:  # in the registry's order, as the foreign keys allow
                 if name in written:
                     await Migration.raw(f"DELETE FROM {name}")
+    from engagement.page_cache import content_changed
+
+    content_changed()  # no page cached in an earlier test is served in the next one
     if engine.engine_type == "postgres":  # the id sequences of these tables (not the migrations') that moved
         await Migration.raw(
             "SELECT setval(s.seqrelid, 1, false) FROM pg_sequence s JOIN pg_depend d ON d.objid = s.seqrelid "
@@ -123,6 +128,20 @@ async def empty_written_tables() -> None:
             f"WHERE t.relname IN ({', '.join(repr(name) for name in names)}) "
             "AND pg_sequence_last_value(s.seqrelid) IS NOT NULL"
         )
+
+
+async def _no_sms_in_flight() -> None:
+    """Wait while the worker is sending a message of the last test: sent after the tables are emptied, it
+    would land in the next test's outbox. (A message still queued is harmless: its job finds no row to claim.)"""
+    from engagement.tables import SmsMessage
+
+    async def idle() -> bool:
+        return not await SmsMessage.exists().where(SmsMessage.status == "sending")
+
+    try:
+        await wait_until(idle, "the worker to finish sending", timeout=5)
+    except AssertionError:
+        pass  # stuck in "sending" (a killed worker in a fault test): nothing more will arrive from it
 
 
 def e164(phone: str) -> str:
@@ -210,3 +229,19 @@ def assert_max_queries(limit: int) -> Iterator[list[str]]:
     with captured_queries() as statements:
         yield statements
     assert len(statements) <= limit, f"{len(statements)} queries (limit {limit}):\n" + "\n".join(statements)
+
+
+def csrf_headers(client: httpx.AsyncClient) -> dict[str, str]:
+    """The header a cookie-authenticated form or fetch sends with the site's CSRF cookie."""
+    return {"x-csrftoken": client.cookies.get("engagement_csrf", "")}
+
+
+async def log_in_page(client: httpx.AsyncClient, person: Any) -> dict[str, str]:
+    """Log ``person`` in through the login form (a fresh cookie jar); the CSRF header for the next forms."""
+    client.cookies.clear()
+    await client.get("/login")
+    token = client.cookies.get("engagement_csrf")
+    response = await client.post("/login", data={"username": person.username, "password": person.password,
+                                                 "next": "/staff", "_csrf_token": token})
+    assert response.status_code == 303, response.text
+    return {"x-csrftoken": client.cookies.get("engagement_csrf", token)}

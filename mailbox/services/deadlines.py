@@ -19,8 +19,8 @@ from engagement import clock, permissions, workdays
 from engagement.accounts import Staff
 from engagement.db import unit_of_work
 from engagement.i18n import _
-from engagement.notifications import send_sms
-from engagement.tables import Reminder, StaffUser
+from engagement.notifications import notify_department_staff
+from engagement.tables import Reminder
 from mailbox.services.common import desk_id, is_open
 from mailbox.tables import DEFAULT_DUE_WORKING_DAYS, DUE_WORKING_DAYS_BY_CATEGORY, OPEN_STATUSES, Letter
 
@@ -78,19 +78,9 @@ async def _remind(kind: str, department_id: int | None, count: int, day: date) -
     async with unit_of_work():
         if not await workdays.remind_once(key, "letter", department_id, {"reminder": kind, "count": count}):
             return 0
-        for staff in await _staff_with_phone(department_id):
-            await send_sms(_reminder_text(kind, count), purpose="mailbox_reminder",
-                           phone_encrypted=staff["phone_encrypted"], event_key=f"{key}:staff:{staff['id']}")
+        await notify_department_staff(department_id, _reminder_text(kind, count), purpose="mailbox_reminder",
+                                      event_key=key)
     return 1
-
-
-async def _staff_with_phone(department_id: int | None) -> list[dict[str, Any]]:
-    if department_id is None:
-        return []
-    return await StaffUser.select(StaffUser.id, StaffUser.phone_encrypted).where(
-        (StaffUser.department == department_id) & (StaffUser.is_active == True)  # noqa: E712
-        & (StaffUser.phone_encrypted != "")
-    )
 
 
 def _reminder_text(kind: str, count: int) -> str:

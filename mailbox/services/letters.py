@@ -12,6 +12,7 @@ from engagement import clock
 from engagement.db import unit_of_work
 from engagement.errors import Conflict, InvalidInput
 from engagement.i18n import _
+from engagement.limits import count_citizen_action
 from engagement.notifications import notify_citizen
 from engagement.uploads import MB, store_upload
 from engagement.verification import VerifiedCitizen
@@ -73,6 +74,7 @@ async def submit_letter(
     due = await due_date_for(category_value, received_at)
     query_code = "".join(secrets.choice(QUERY_CODE_ALPHABET) for _index in range(QUERY_CODE_LENGTH))
     async with unit_of_work():
+        await count_citizen_action(citizen.id, "letter")
         tracking_number = await _next_tracking_number(clock.local_date(received_at).year)
         letter = Letter(
             tracking_number=tracking_number, query_code_hash=query_code_hash(tracking_number, query_code),

@@ -125,12 +125,10 @@ async def search_published(q: str | None = None, category: str | None = None, de
     if (span := month_range(published_month)) is not None:
         where.extend([Letter.published_at >= span[0], Letter.published_at < span[1]])
     # Newest letters first by id (the search index's order), so a page of a common term needs no sort of all matches.
-    rows = await Letter.select(*public_columns()).where(*where).order_by(
-        Letter.id, ascending=False).limit(size).offset((number - 1) * size)
-    total = None
-    if len(terms) == 1 and not filtered:
-        total = await search.count_in_index(terms[0])  # a few ms instead of joining every match
-    if total is None:
+    rows = await search.newest_matches(public_columns(), where, terms, (number - 1) * size, size)
+    if terms and not filtered:  # exact below a few thousand matches, estimated above (search.total_matches)
+        total = await search.total_matches(where, rows, (number - 1) * size, size)
+    else:
         total = await Letter.count().where(*where)
     return Page(items=rows, total=total, page=number, page_size=size)
 

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.analytics.test_pages import login
-from tests.support import staff_headers
+from tests.support import log_in_page, staff_headers
 
 ACTORS = ["anonymous", "admin", "fgw_editor", "zjj_editor", "host"]
 FGW = frozenset({"admin", "fgw_editor"})
@@ -57,7 +56,7 @@ async def test_roles_and_departments(client, cast, method, path):
         url = path.replace("{report_id:int}", str(await draft(client, cast)))
         client.cookies.clear()
         if page:
-            token = await login(client, getattr(cast, actor)) if actor != "anonymous" else ""
+            token = (await log_in_page(client, getattr(cast, actor)))["x-csrftoken"] if actor != "anonymous" else ""
             kwargs = {"data": {**REPORT, "_csrf_token": token}} if method == "POST" else {}
             headers = {}
         else:

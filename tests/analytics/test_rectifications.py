@@ -21,7 +21,7 @@ from tests.live_sessions.factories import (
     register,
     staff_of,
 )
-from tests.support import assert_max_queries
+from tests.support import assert_max_queries, log_in_page
 
 
 async def _programme_with_rectifications(cast):
@@ -97,10 +97,8 @@ async def test_the_statistics_page_draws_rectifications_with_their_table(client,
 
 
 async def test_the_staff_dashboard_lists_the_departments_overdue_rectifications(client, cast):
-    from tests.analytics.test_pages import login
-
     await _programme_with_rectifications(cast)
-    await login(client, cast.zjj_editor)
+    await log_in_page(client, cast.zjj_editor)
     response = await client.get("/staff/statistics")
     assert response.status_code == 200, response.text
     overdue = response.text.split("data-overdue-rectifications")[1].split("</table>")[0]

@@ -39,8 +39,8 @@ def test_statistics_page_charts_and_tables(page, axe_check, statistics_data, mod
     assert response.status == 200
     expect(page.locator("main h1")).to_have_text("统计数据")
     sections = page.locator("[data-section]")
-    expect(sections).to_have_count(5)
-    for index in range(5):
+    expect(sections).to_have_count(6)  # adoption ×2, mailbox ×2, rectifications, events
+    for index in range(6):
         section = sections.nth(index)
         expect(section.locator("svg.chart[role=img]")).to_have_count(1)
         expect(section.locator("table caption")).to_have_count(1)

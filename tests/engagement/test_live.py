@@ -74,3 +74,25 @@ async def test_with_redis_an_event_published_by_another_process_reaches_a_viewer
     finally:
         await channels_of(app).unsubscribe(subscriber)
     assert event == {"type": "answer", "question_id": 3}
+
+
+def test_a_frame_is_encoded_as_the_websockets_library_encodes_it():
+    from websockets.frames import Frame, Opcode
+
+    from engagement.live import text_frame
+
+    for size in (0, 125, 126, 65535, 65536):
+        text = ("问" * size).encode()[:size]
+        assert text_frame(text) == Frame(Opcode.TEXT, text).serialize(mask=False, extensions=[])
+
+
+def test_uvicorn_still_has_what_the_fan_out_writes_through():
+    """engagement.live.TransportWriter reads these attributes of uvicorn's protocol (checked on 0.54.0)."""
+    import inspect
+
+    from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+
+    source = inspect.getsource(WebSocketsSansIOProtocol)
+    for attribute in ("self.transport", "self.conn", "self.writable", "self.close_sent", "self.disconnected"):
+        assert f"{attribute} =" in source, attribute
+    assert "await self.writable.wait()" in inspect.getsource(WebSocketsSansIOProtocol.send)

@@ -50,3 +50,68 @@ def test_file_names_cannot_escape_the_upload_folder():
     assert stored.original_name == "passwd"
     with pytest.raises(InvalidInput):
         upload_path("../secret")
+
+
+# --- strip_image_metadata ------------------------------------------------------
+
+
+def _png_chunk(kind: bytes, data: bytes) -> bytes:
+    import zlib
+
+    return len(data).to_bytes(4, "big") + kind + data + zlib.crc32(kind + data).to_bytes(4, "big")
+
+
+def _png(*extra: bytes) -> bytes:
+    import zlib
+
+    header = _png_chunk(b"IHDR", (1).to_bytes(4, "big") * 2 + bytes([8, 0, 0, 0, 0]))  # 1×1 greyscale
+    pixels = _png_chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+    return b"\x89PNG\r\n\x1a\n" + header + b"".join(extra) + pixels + _png_chunk(b"IEND", b"")
+
+
+def _jpeg(*segments: bytes, scan: bytes = b"\x12\xff\x00\x34\xff\xd0\x56", trailer: bytes = b"") -> bytes:
+    def segment(marker: int, payload: bytes) -> bytes:
+        return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+    jfif = segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
+    tables = segment(0xDB, b"\x00" + bytes(64))
+    frame = segment(0xC0, b"\x08\x00\x01\x00\x01\x01\x01\x11\x00")
+    start_of_scan = segment(0xDA, b"\x01\x01\x00\x00\x3f\x00")
+    return b"\xff\xd8" + jfif + b"".join(segments) + tables + frame + start_of_scan + scan + b"\xff\xd9" + trailer
+
+
+def test_jpeg_metadata_is_removed_and_the_image_data_kept():
+    from engagement.uploads import strip_image_metadata
+
+    def segment(marker: int, payload: bytes) -> bytes:
+        return bytes([0xFF, marker]) + (len(payload) + 2).to_bytes(2, "big") + payload
+
+    exif = segment(0xE1, b"Exif\x00\x00GPS 29.29N 121.43E")
+    comment = segment(0xFE, b"camera1")
+    xmp = segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x:xmp>")
+    original = _jpeg(exif, comment, xmp, trailer=b"appended-after-EOI")
+    stripped = strip_image_metadata(original)
+    assert stripped == _jpeg()  # the scan's stuffed 0xFF00 and restart marker are copied as they were
+    assert b"GPS" not in stripped and b"camera1" not in stripped and b"appended" not in stripped
+    assert strip_image_metadata(stripped) == stripped
+
+
+def test_png_text_and_exif_chunks_are_removed():
+    from engagement.uploads import strip_image_metadata
+
+    gamma = _png_chunk(b"gAMA", (45455).to_bytes(4, "big"))
+    original = _png(gamma, _png_chunk(b"tEXt", b"Author\x00Zhang San 13812345678"),
+                    _png_chunk(b"eXIf", b"MM\x00*GPS"), _png_chunk(b"tIME", bytes(7)))
+    stripped = strip_image_metadata(original)
+    assert stripped == _png(gamma)
+    assert b"13812345678" not in stripped and b"GPS" not in stripped
+
+
+def test_damaged_images_are_refused_and_other_files_left_alone():
+    from engagement.uploads import strip_image_metadata
+
+    with pytest.raises(InvalidInput):
+        strip_image_metadata(b"\xff\xd8\xff\xe1\x00\xffshort")
+    with pytest.raises(InvalidInput):
+        strip_image_metadata(_png()[:-12])  # no IEND
+    assert strip_image_metadata(b"%PDF-1.7 x") == b"%PDF-1.7 x"

@@ -52,3 +52,22 @@ async def test_votes_only_on_allowed_kinds(client):
     with pytest.raises(InvalidInput):
         await cast_vote("staff_user", 1, citizen, allowed_kinds=frozenset({"opinion"}))
     assert await count_votes("staff_user", 1) == 0
+
+
+async def test_merging_votes_counts_each_citizen_once_across_both_targets(client):
+    from engagement.db import unit_of_work
+    from engagement.votes import merge_votes
+
+    both, only_from, only_into = await citizen_ids(client, ["13800138000", "13912345678", "13700137000"])
+    for citizen in (both, only_from):
+        await cast_vote("opinion", 1, citizen)
+    for citizen in (both, only_into):
+        await cast_vote("opinion", 2, citizen)
+    await cast_vote("letter", 1, only_into)  # another kind with the same id is left alone
+    async with unit_of_work():
+        assert await merge_votes("opinion", 1, 2) == 3
+    assert await count_votes("opinion", 1) == 0
+    assert await vote_counts("opinion", [2]) == {2: 3}
+    assert await has_voted("opinion", 2, only_from)
+    assert await count_votes("letter", 1) == 1
+    assert not (await cast_vote("opinion", 2, only_from)).counted

@@ -64,7 +64,8 @@ def test_every_staff_route_is_covered():
 async def concrete(path: str, cast) -> str:
     session_id = await make_session(cast)
     question_id = await ask(cast, session_id)
-    ids = {"session_id": session_id, "question_id": question_id, "entry_id": 1, "comment_id": 1}
+    ids = {"session_id": session_id, "question_id": question_id, "entry_id": 1, "comment_id": 1, "issue_id": 1,
+           "registration_id": 1}
     return PARAMETER.sub(lambda m: str(ids[m.group(1)]), path)
 
 
@@ -116,6 +117,8 @@ def test_permissions_deny_by_default():
     host = Staff(id=1, username="h", display_name="h", role="host", department_id=None, department_slug=None)
     editor = Staff(id=2, username="e", display_name="e", role="editor", department_id=1, department_slug="fgw")
     for permission in PERMISSIONS:
+        if permission.name == "rectification.report":  # the departments' own (test_rectifications_permissions.py)
+            continue
         assert permissions.allowed(host, permission.name)
         assert not permissions.allowed(editor, permission.name)
         assert not permissions.allowed(None, permission.name)

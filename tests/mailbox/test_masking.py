@@ -48,7 +48,9 @@ async def test_published_letters_never_show_the_writers_phone_id_number_or_name(
     letters = realistic_letters()
     writer = await factories.citizen("13700001111")
     numbers = []
-    for letter in letters:
+    for index, letter in enumerate(letters):
+        if index:  # one citizen may write only 2 letters a minute (engagement.limits): the others write the rest
+            writer = await factories.citizen(f"1370001{index:04d}")
         numbers.append(await factories.published_letter(cast, writer=writer, subject=letter["subject"],
                                                         body=letter["body"], name=letter["name"],
                                                         reply=letter["reply"], department="fgw"))

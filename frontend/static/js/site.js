@@ -2,7 +2,7 @@
  *
  * Everything works without this file: the elder-mode and language switches are links,
  * the SMS code button submits its form. When the script runs it adds:
- *   [data-read-aloud]  reads <main> aloud with speechSynthesis (shown only when the browser has it)
+ *   [data-read-aloud]  reads <main> aloud with speechSynthesis (made visible only when the browser has it)
  *   [data-sms-widget]  requests the SMS code with fetch() and counts down until a resend is allowed
  * Texts come from data-* attributes rendered by the templates, so they are translated by gettext.
  * No inline handlers, no frameworks (CSP: script-src 'self').
@@ -56,7 +56,7 @@
       synth.cancel();
     }
 
-    button.hidden = false;
+    button.classList.add("is-ready");  // its place was kept invisible, so showing it moves nothing
     button.addEventListener("click", function () {
       if (reading) { stop(); return; }
       var main = document.querySelector("main");

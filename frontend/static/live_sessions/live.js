@@ -131,6 +131,8 @@
         case "viewers": showViewers(event); break;
         case "reset": after = 0; break;
       }
+      // Other scripts of the page (issues.js) follow the same stream instead of opening a second socket.
+      document.dispatchEvent(new CustomEvent("live-session-event", {detail: event}));
     }
 
     function connect() {
