@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
@@ -27,6 +26,7 @@ from engagement.accounts import Staff
 from engagement.db import lock_row_for_update, unit_of_work
 from engagement.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from engagement.i18n import _
+from engagement.limits import count_citizen_action
 from engagement.masking import mask_personal_data
 from engagement.moderation import find_sensitive_words
 from engagement.modules import votable_kinds
@@ -75,7 +75,6 @@ MAX_PHOTOS = 4
 PHOTO_MAX_BYTES = 5 * MB
 PHOTO_KINDS = frozenset({"jpeg", "png"})
 ISSUES_PER_SESSION = 10  # per citizen
-ISSUES_PER_MINUTE = 2
 SORTS = ("supports", "newest", "status")
 SIMILAR_LIMIT = 5
 
@@ -170,7 +169,8 @@ async def propose_issue(session_id: int, citizen: VerifiedCitizen, *, title: Any
     _require_collecting(await issue_session(session_id))
     async with unit_of_work():
         await lock_row_for_update(Citizen, citizen.id)  # one citizen's requests count one after another
-        await _check_issue_rate(citizen.id, session_id)
+        await _check_issues_per_session(citizen.id, session_id)
+        await count_citizen_action(citizen.id, "issue")
         rows = await LiveIssue.insert(
             LiveIssue(session=session_id, citizen=citizen.id, title=title, content=content, location=location,
                       category=category, display_name=name, state=IssueState.pending, support_count=0,
@@ -185,15 +185,11 @@ async def propose_issue(session_id: int, citizen: VerifiedCitizen, *, title: Any
     return issue
 
 
-async def _check_issue_rate(citizen_id: int, session_id: int) -> None:
-    recent = await LiveIssue.select(LiveIssue.created_at).where(
-        (LiveIssue.session == session_id) & (LiveIssue.citizen == citizen_id)
-    ).order_by(LiveIssue.created_at, ascending=False).limit(ISSUES_PER_SESSION)
-    if len(recent) >= ISSUES_PER_SESSION:
+async def _check_issues_per_session(citizen_id: int, session_id: int) -> None:
+    """A cap per programme; the pace per minute and day is the core's per-citizen limit (engagement.limits)."""
+    proposed = await LiveIssue.count().where((LiveIssue.session == session_id) & (LiveIssue.citizen == citizen_id))
+    if proposed >= ISSUES_PER_SESSION:
         raise TooManyRequests(_("You have proposed many issues for this session. Thank you!"), retry_after=3600)
-    minute_ago = clock.now() - timedelta(seconds=60)
-    if sum(clock.aware(row["created_at"]) > minute_ago for row in recent) >= ISSUES_PER_MINUTE:
-        raise TooManyRequests(_("Please wait a moment before proposing another issue."), retry_after=60)
 
 
 def store_photo(photo: Photo) -> StoredUpload:
