@@ -2,9 +2,11 @@
 
 The demo data comes from the command operators run (``python -m engagement demo``). The pages are the
 manifests' ``public_pages`` (as in test_accessibility.py) and the 404 page; for a page with ids in its
-path, every page of that route the other public pages link to. Each is fetched as the server sends it
+path, every page of that route the other public pages link to (or send the browser back to, after a code
+was sent: ``return_to``). Each is fetched as the server sends it
 (the checker reads markup, not the DOM after scripts), in normal and elder mode; so are the receipt
-and the lookup result of a letter written through the form. One run of the checker (one JVM start)
+and the lookup result of a letter written through the form, and the page of a registration for an open
+meeting made through its form (reached by a private code, linked from no public page). One run of the checker (one JVM start)
 reads them all.
 """
 
@@ -27,8 +29,10 @@ from tests.support import CODE_PATTERN, OUTBOX_WAIT_SECONDS, e164, service_envir
 
 VNU_JAR = ROOT / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
 MAX_PAGES = 80  # distinct paths; the demo site has about 30
-LINK = re.compile(r'href="(/[^"?#]*)')
+LINK = re.compile(r'(?:href="|name="return_to" value=")(/[^"?#]*)')
+REGISTRATION_FORM = re.compile(r'action="(/live-sessions/\d+/registrations)"')
 PHONE = "13912345678"
+REGISTRATION_PHONE = "13912345679"
 
 
 def route_patterns() -> dict[str, re.Pattern[str]]:
@@ -69,9 +73,25 @@ def crawl(http: httpx.Client) -> dict[str, dict[str, str]]:
         for link in LINK.findall(pages[path]["normal"]):
             if link not in pages and any(pattern.fullmatch(link) for pattern in patterns.values()):
                 queue.append(link)
-    unreached = [template for template, pattern in patterns.items() if not any(pattern.fullmatch(p) for p in pages)]
-    assert not unreached, f"no public page of the demo site links to a page of {unreached}"
     return pages
+
+
+def unreached_routes(pages: dict[str, dict[str, str]]) -> list[str]:
+    return [template for template, pattern in route_patterns().items() if not any(map(pattern.fullmatch, pages))]
+
+
+def registration_page(http: httpx.Client, pages: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+    """A registration for the first meeting whose page has the form, and the registration's own page."""
+    meeting, action = next((path, found.group(1)) for path, modes in pages.items()
+                           if (found := REGISTRATION_FORM.search(modes["normal"])))
+    category = re.search(r'name="category" value="([^"]*)"', pages[meeting]["normal"])
+    assert http.post("/api/v1/sms/codes", json={"phone": REGISTRATION_PHONE}).status_code == 202
+    form = {"name": "王秀英", "category": category.group(1) if category else "", "phone": REGISTRATION_PHONE,
+            "code": read_code(http, REGISTRATION_PHONE), "_csrf_token": http.cookies.get("engagement_csrf")}
+    registered = http.post(action, data=form)
+    assert registered.status_code == 303, registered.text
+    path = registered.headers["location"].split("?")[0]
+    return {path: {mode: fetch(http, path, mode).text for mode in MODES}}
 
 
 def letter_pages(http: httpx.Client) -> dict[str, dict[str, str]]:
@@ -79,7 +99,7 @@ def letter_pages(http: httpx.Client) -> dict[str, dict[str, str]]:
     http.get("/mailbox")
     assert http.post("/api/v1/sms/codes", json={"phone": PHONE}).status_code == 202
     form = {"subject": "小区噪音扰民", "body": "夜间施工噪音大。", "name": "张小明", "category": "complaint",
-            "phone": PHONE, "code": read_code(http), "_csrf_token": http.cookies.get("engagement_csrf")}
+            "phone": PHONE, "code": read_code(http, PHONE), "_csrf_token": http.cookies.get("engagement_csrf")}
     receipt = http.post("/mailbox/letters", data=form, files={"attachments": ("", b"", "application/octet-stream")})
     assert receipt.status_code == 200, receipt.text
     number = re.search(r"data-tracking-number>([^<]+)<", receipt.text).group(1)
@@ -90,15 +110,15 @@ def letter_pages(http: httpx.Client) -> dict[str, dict[str, str]]:
     return {"POST /mailbox/letters": {"normal": receipt.text}, "POST /mailbox/lookup": {"normal": lookup.text}}
 
 
-def read_code(http: httpx.Client) -> str:
+def read_code(http: httpx.Client, phone: str) -> str:
     deadline = time.monotonic() + OUTBOX_WAIT_SECONDS
     while time.monotonic() < deadline:
         for message in http.get("/dev/sms-outbox", headers={"accept": "application/json"}).json():
-            found = CODE_PATTERN.search(message["body"]) if message["phone"] == e164(PHONE) else None
+            found = CODE_PATTERN.search(message["body"]) if message["phone"] == e164(phone) else None
             if found:
                 return found.group(1)
         time.sleep(0.2)
-    raise AssertionError(f"no SMS reached {PHONE} within {OUTBOX_WAIT_SECONDS}s")
+    raise AssertionError(f"no SMS reached {phone} within {OUTBOX_WAIT_SECONDS}s")
 
 
 def run_checker(files: list[Path]) -> list[dict]:
@@ -130,6 +150,9 @@ def test_every_public_page_of_the_demo_site_is_valid_html(live_server, tmp_path)
     with httpx.Client(base_url=live_server, timeout=30) as http:
         pages = crawl(http)
         pages.update(letter_pages(http))
+        pages.update(registration_page(http, pages))
+    unreached = unreached_routes(pages)
+    assert not unreached, f"no page of the demo site was checked for {unreached}"
     files, names = [], {}
     for number, (path, modes) in enumerate(pages.items()):
         for mode, html in modes.items():

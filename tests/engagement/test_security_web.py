@@ -70,9 +70,18 @@ async def test_a_cookie_form_whose_path_contains_an_api_segment_still_needs_the_
 # --- item 2: a new session id at login, verification and logout ------------------------------------------
 
 
+async def a_session_the_server_issued(client) -> str:
+    """An anonymous visitor has no session until they keep something: a draft kept while a code is sent."""
+    page = await client.get("/verify")
+    assert SESSION_COOKIE not in client.cookies
+    sent = await client.post("/verify/code", data={"phone": PHONE, "return_to": "/verify",
+                                                   "_csrf_token": csrf_token(client, page.text)})
+    assert sent.status_code == 303
+    return client.cookies[SESSION_COOKIE]
+
+
 async def test_login_gives_a_new_session_id_and_the_planted_one_stops_working(app, client, cast):
-    await client.get("/login")
-    planted = client.cookies[SESSION_COOKIE]
+    planted = await a_session_the_server_issued(client)
     response = await login_through_form(client, cast.admin)
     assert response.status_code == 303
     fresh = client.cookies[SESSION_COOKIE]
@@ -91,10 +100,8 @@ async def test_a_session_id_the_server_never_issued_is_replaced(app):
 
 
 async def test_verification_gives_a_new_session_id(app, client):
-    page = await client.get("/verify")
-    planted = client.cookies[SESSION_COOKIE]
-    token = csrf_token(client, page.text)
-    assert (await client.post("/verify/code", data={"phone": PHONE, "_csrf_token": token})).status_code == 200
+    planted = await a_session_the_server_issued(client)
+    token = csrf_token(client, (await client.get("/verify")).text)
     code = await read_code(client, PHONE)
     verified = await client.post("/verify", data={"phone": PHONE, "code": code, "_csrf_token": token})
     assert verified.status_code == 200 and "alert success" in verified.text
