@@ -89,6 +89,7 @@ class SessionRead(msgspec.Struct):
     draw_seed_commitment: str = ""  # lottery: sha256 of the seed, public from the announcement (the seed: …/draw)
     entrants_hash: str = ""
     drawn_at: str | None = None
+    peak_viewers: int = 0  # the most viewers connected at once, over all web processes
 
 
 class SessionList(msgspec.Struct):
@@ -282,7 +283,7 @@ def session_read(row: dict[str, Any]) -> SessionRead:
         registration_closes_at=_iso(row["registration_closes_at"]), offer_hours=row["offer_hours"],
         issues_close_at=_iso(row["issues_close_at"]), current_issue_id=row["current_issue_id"],
         decisions=row["decisions"], draw_seed_commitment=row["draw_seed_commitment"],
-        entrants_hash=row["entrants_hash"], drawn_at=_iso(row["drawn_at"]),
+        entrants_hash=row["entrants_hash"], drawn_at=_iso(row["drawn_at"]), peak_viewers=row.get("peak_viewers") or 0,
     )
 
 

@@ -103,6 +103,12 @@ def publish(publisher: Publisher | None, channel: str, event: dict[str, Any]) ->
         log.exception("could not publish to %s", channel)
 
 
+async def record_peak_viewers(session_id: int, viewers: int) -> None:
+    """Keep the most viewers seen at once (over all web processes); never lowers the figure."""
+    await LiveSession.update({LiveSession.peak_viewers: viewers}).where(
+        (LiveSession.id == session_id) & (LiveSession.peak_viewers < viewers))
+
+
 async def events_after(session_id: int, stream: str, after: int, limit: int = CATCH_UP_LIMIT,
                        before: int | None = None) -> list[dict[str, Any]]:
     """Events of one stream with seq > after (and < before), in order, from the record."""

@@ -121,10 +121,37 @@ def viewer_counter() -> ViewerCounter:
 
 
 @lru_cache(maxsize=1024)
-def _decoded(raw: bytes) -> tuple[int | None, int | None, str]:
-    """Parsed once per event, not once per viewer: every subscriber gets the same bytes."""
+def _decoded(raw: bytes) -> tuple[int | None, int | None, str, dict[str, Any]]:
+    """Parsed once per event, not once per viewer: every subscriber gets the same bytes (the dict is shared:
+    read it, never change it)."""
     event = json.loads(raw)
-    return event.get("seq"), event.get("epoch"), raw.decode()
+    return event.get("seq"), event.get("epoch"), raw.decode(), event
+
+
+class PeakViewers:
+    """The viewers of a session over all web processes, from the counts each one publishes; a new peak is
+    written to ``live_session.peak_viewers`` (the analytics' figure), at most one write at a time."""
+
+    def __init__(self, session_id: int) -> None:
+        self.session_id = session_id
+        self.counts: dict[str, tuple[int, float]] = {}  # process -> (viewers, when the count expires)
+        self.recorded = 0
+        self.writing: asyncio.Task | None = None
+
+    def heard(self, event: dict[str, Any]) -> None:
+        now = time.monotonic()
+        self.counts[str(event.get("process"))] = (int(event.get("count") or 0), now + float(event.get("ttl") or 15))
+        total = sum(count for count, expires in self.counts.values() if expires > now)
+        if total > self.recorded and (self.writing is None or self.writing.done()):
+            self.recorded = total
+            self.writing = asyncio.get_running_loop().create_task(self._write(total))
+
+    async def _write(self, total: int) -> None:
+        try:
+            await services.record_peak_viewers(self.session_id, total)
+        except Exception:  # a figure for the statistics: the stream goes on without it
+            log.exception("could not record the peak viewers of session %s", self.session_id)
+            self.recorded = 0
 
 
 class _TooChatty(Exception):
@@ -173,7 +200,7 @@ class Stream:
                 return
 
     async def deliver(self, raw: bytes) -> None:
-        seq, epoch, text = _decoded(raw)
+        seq, epoch, text, _event = _decoded(raw)
         if seq is None:  # not part of the record (viewer counts, votes)
             await self.send_text(text)
             return
@@ -260,6 +287,7 @@ class Fanout:
         self.low, self.high = start + 1, start  # only the most recent events are worth keeping
         self.loaded = asyncio.Event()
         self.failed = False
+        self.peak = PeakViewers(session_id)
         self.task = asyncio.get_running_loop().create_task(self._run())
         self.task.add_done_callback(self._ended)
 
@@ -287,8 +315,10 @@ class Fanout:
             viewer.writer.abort()  # they reconnect with ?after= and find a new fan-out
 
     async def _on_event(self, raw: bytes) -> None:
-        seq, epoch, text = _decoded(raw)
+        seq, epoch, text, event = _decoded(raw)
         if seq is None:  # not part of the record (viewer counts, votes)
+            if event.get("type") == "viewers":
+                self.peak.heard(event)
             self._broadcast(None, text_frame(raw), text)
             return
         if seq <= self.high or epoch != self.epoch:  # seen, or from an older life of this id

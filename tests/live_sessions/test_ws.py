@@ -129,6 +129,35 @@ async def test_a_viewer_that_reconnects_with_its_last_event_id_gets_exactly_what
         assert live["type"] == "remark" and live["seq"] == missed[-1]["seq"] + 1
 
 
+async def test_the_most_viewers_at_once_is_kept_for_the_statistics(live_server, scene):
+    path = ws_url(live_server, f"/ws/live-sessions/{scene.session_id}")
+    async with connect(path) as first, connect(path) as second:
+        await next_recorded(first), await next_recorded(second)
+        assert await peak_viewers_within(scene, RECEIVE_TIMEOUT, until=2) == 2
+    async with connect(path) as again:  # one viewer later: the peak stays
+        await next_recorded(again)
+        await viewers_event(again, count=1)
+    assert await peak_viewers_within(scene, 0) == 2
+
+
+async def viewers_event(socket, count: int) -> dict:
+    while True:
+        event = await receive_json(socket)
+        if event.get("type") == "viewers" and event["count"] == count:
+            return event
+
+
+async def peak_viewers_within(scene, seconds: float, until: int | None = None) -> int:
+    """The session's peak_viewers, polled until it reaches ``until`` or the time is up."""
+    deadline = asyncio.get_running_loop().time() + seconds
+    while True:
+        response = await scene.http.get(f"/api/v1/live-sessions/{scene.session_id}", headers=scene.host)
+        peak = response.json()["peak_viewers"]
+        if peak == until or asyncio.get_running_loop().time() >= deadline:
+            return peak
+        await asyncio.sleep(0.1)
+
+
 async def test_the_origin_is_checked(live_server, scene):
     path = ws_url(live_server, f"/ws/live-sessions/{scene.session_id}")
     with pytest.raises(InvalidStatus) as refused:
