@@ -94,7 +94,7 @@ async def test_an_open_meeting_from_announcement_to_check_in_at_the_door(client,
     assert body["total"] == 1 and body["items"][0]["name"] == "张*明" and "张小明" not in listed.text
     resident = next(pool for pool in body["counts"] if pool["category"] == "resident")
     assert resident["counts"]["checked_in"] == 1 and resident["seats"] == 2
-    history = await WorkflowEvent.select(WorkflowEvent.transition).where(WorkflowEvent.aggregate == "live_registration")
+    history = await WorkflowEvent.select(WorkflowEvent.transition).where(WorkflowEvent.aggregate == "live_registration").order_by(WorkflowEvent.id)
     assert [row["transition"] for row in history] == ["register", "check_in"]
 
 
