@@ -301,8 +301,19 @@ class PublicRead(msgspec.Struct):
                 masked = _mask_value(getattr(self, field), written, is_name=field in self.public_names)
                 setattr(self, field, masked)
 
+    def mask_names_of_outer(self, names: list[str]) -> None:
+        """A read nested in another (an update in a rectification) also masks the outer read's names: staff
+        write "已联系张三丰" in an update that has no name field of its own. Masking is idempotent."""
+        for field in self.__struct_fields__:
+            if field not in self.public_safe and field not in self.public_names:
+                setattr(self, field, _mask_value(getattr(self, field), names, is_name=False))
+
 
 def _mask_value(value: Any, names: list[str], *, is_name: bool) -> Any:
+    if isinstance(value, PublicRead):
+        if names:
+            value.mask_names_of_outer(names)
+        return value
     if isinstance(value, str):
         return mask_name(value) if is_name else mask_personal_data(value, names)
     if isinstance(value, list):

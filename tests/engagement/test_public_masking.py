@@ -2,8 +2,9 @@
 
 Seeds a phone number, an ID number, an e-mail address and a full name through the public and staff
 APIs in every wing (opinion, staff reply, live question, answer, remark, transcript edit, comment,
-published letter), then reads every public page of the manifests and every GET of the OpenAPI
-schema anonymously, and finds none of them as written.
+published letter; a TV questioning issue, the official's on-air answer, rectification progress and its
+completion; an open meeting's registration and agenda issue), then reads every public page of the
+manifests and every GET of the OpenAPI schema anonymously, and finds none of them as written.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ PERSONAL = f"我是{NAME}，电话{PHONE}，身份证{ID_NUMBER}，邮箱{EMAIL}
 SECRETS = (PHONE, ID_NUMBER, ID_NUMBER.lower(), EMAIL, NAME)
 # One marker per seeded text, so the crawl is known to have read each of them.
 MARKERS = ("标记意见", "标记单位", "标记答复", "标记提问", "标记回答", "标记插话", "标记修订", "标记评论", "标记来信",
-           "标记回信")
+           "标记回信", "标记问题", "标记地点", "标记现场答复", "标记承诺", "标记进展", "标记完成", "标记议题")
 PARAMETER = re.compile(r"\{(\w+)(?::[^}]*)?\}")
 
 
@@ -99,6 +100,53 @@ async def _seed_letter(client, admin) -> str:
     return number
 
 
+async def _seed_programme(client, host, editor) -> tuple[int, int]:
+    """A TV questioning programme: an issue proposed, selected, answered on air, rectified and completed."""
+    body = {"kind": "tv_questioning", "title": "电视问政：城市管理专场", "guests": [{"name": "李明", "title": "局长"}],
+            "scheduled_at": (datetime.now(UTC) + timedelta(days=1)).isoformat()}
+    session_id = (await _ok(await client.post("/api/v1/live-sessions/", json=body, headers=host), 201))["id"]
+    issue = {"title": f"标记问题{NAME}反映路灯", "content": PERSONAL, "location": f"标记地点{NAME}家门口{PHONE}",
+             "name": NAME}
+    created = await _ok(await client.post(f"/api/v1/live-sessions/{session_id}/issues", json=issue,
+                                          headers=await citizen_headers(client, "13900000005")), 201)
+    issue_id = created["id"]
+    await _ok(await client.post(f"/api/v1/issues/{issue_id}/moderate", json={"action": "approve"}, headers=host))
+    await _ok(await client.post(f"/api/v1/issues/{issue_id}/select", json={"note": "支持人数最多"}, headers=host))
+    await _ok(await client.post(f"/api/v1/live-sessions/{session_id}/start", headers=host))
+    await _ok(await client.post(f"/api/v1/live-sessions/{session_id}/on-air", json={"issue_id": issue_id},
+                                headers=host))
+    answer = {"answer": f"标记现场答复，{NAME}请拨打{PHONE}，{EMAIL}，{ID_NUMBER}", "answered_by": "王建国"}
+    await _ok(await client.post(f"/api/v1/issues/{issue_id}/on-air-answer", json=answer, headers=host))
+    await _ok(await client.post(f"/api/v1/live-sessions/{session_id}/end", headers=host))
+    commitment = {"department": "fgw", "commitment": f"标记承诺，联系人{PHONE}",
+                  "due_date": (datetime.now(UTC) + timedelta(days=30)).date().isoformat()}
+    await _ok(await client.post(f"/api/v1/issues/{issue_id}/rectification", json=commitment, headers=host), 201)
+    progress = {"content": f"标记进展，已联系{NAME}（{PHONE}，{ID_NUMBER}）"}
+    await _ok(await client.post(f"/api/v1/issues/{issue_id}/progress", json=progress, headers=editor), 201)
+    done = {"content": f"标记完成，回访{EMAIL}"}
+    await _ok(await client.post(f"/api/v1/issues/{issue_id}/complete", json=done, headers=editor))
+    return session_id, issue_id
+
+
+async def _seed_meeting(client, host) -> int:
+    """An open meeting with a registration in the seeded name and an agenda issue."""
+    starts = datetime.now(UTC) + timedelta(days=5)
+    body = {"kind": "open_meeting", "title": "县政府常务会议", "guests": [], "scheduled_at": starts.isoformat(),
+            "capacity": 3, "place": "县行政中心", "agenda": "审议老旧小区改造方案",
+            "registration_closes_at": (starts - timedelta(days=1)).isoformat()}
+    session_id = (await _ok(await client.post("/api/v1/live-sessions/", json=body, headers=host), 201))["id"]
+    citizen = await citizen_headers(client, "13900000006")
+    registration = {"name": NAME, "organization": f"手机{PHONE}", "topic": f"我是{NAME}"}
+    await _ok(await client.post(f"/api/v1/live-sessions/{session_id}/registrations", json=registration,
+                                headers=citizen), 201)
+    agenda = {"title": "标记议题：小区加装电梯", "content": PERSONAL, "name": NAME}
+    created = await _ok(await client.post(f"/api/v1/live-sessions/{session_id}/issues", json=agenda,
+                                          headers=citizen), 201)
+    await _ok(await client.post(f"/api/v1/issues/{created['id']}/moderate", json={"action": "approve"},
+                                headers=host))
+    return session_id
+
+
 def _fill(path: str, ids: dict[str, str]) -> str | None:
     """``path`` with its parameters filled from ``ids``; None when one has no seeded value."""
     names = PARAMETER.findall(path)
@@ -112,6 +160,15 @@ def _public_pages(ids: dict[str, str]) -> list[str]:
 
     pages = [_fill(path, ids) for manifest in manifests() for path in manifest.public_pages]
     return [page for page in pages if page] + ["/live-sessions/search?q=标记", "/mailbox/search?q=噪音"]
+
+
+def _every_session(paths: list[str], ids: dict[str, str], sessions: list[str]) -> list[str]:
+    """Each path that names the session, once for every seeded session (an interview, a programme, a meeting)."""
+    session = f"/{ids['session_id']}"
+    return list(dict.fromkeys(
+        variant for path in paths
+        for variant in ([path.replace(session, f"/{other}", 1) for other in sessions] if session in path else [path])
+    ))
 
 
 def _api_gets(schema: dict, ids: dict[str, str]) -> list[str]:
@@ -137,11 +194,17 @@ async def _crawl(client, paths: list[str]) -> dict[str, str]:
 
 
 async def test_no_personal_data_on_any_public_page_or_api_answer(client, cast):
-    ids = {"consultation_id": str(await _seed_opinion(client, await staff_headers(client, cast.fgw_editor))),
-           "session_id": str(await _seed_live_session(client, await staff_headers(client, cast.host))),
-           "tracking_number": await _seed_letter(client, await staff_headers(client, cast.admin))}
+    host, editor = await staff_headers(client, cast.host), await staff_headers(client, cast.fgw_editor)
+    programme, issue_id = await _seed_programme(client, host, editor)
+    meeting = await _seed_meeting(client, host)
+    ids = {"consultation_id": str(await _seed_opinion(client, editor)),
+           "session_id": str(await _seed_live_session(client, host)),
+           "tracking_number": await _seed_letter(client, await staff_headers(client, cast.admin)),
+           "issue_id": str(issue_id)}
     schema = (await client.get("/schema/openapi.json")).json()
-    bodies = await _crawl(client, _public_pages(ids) + _api_gets(schema, ids))
+    paths = _every_session(_public_pages(ids) + _api_gets(schema, ids), ids, [ids["session_id"], str(programme),
+                                                                               str(meeting)])
+    bodies = await _crawl(client, paths)
     seen = "\n".join(bodies.values())
     assert [marker for marker in MARKERS if marker not in seen] == []
     leaks = {path: [secret for secret in SECRETS if secret in body] for path, body in bodies.items()}
