@@ -16,6 +16,9 @@ from engagement.errors import InvalidInput
 from engagement.i18n import _
 from engagement.tables import Department
 
+# The figures are of this platform's records: a period outside these years is a typing error (and year 8
+# or 9999 would make tables of tens of thousands of empty months).
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
 # Asia/Shanghai has kept UTC+8 without daylight saving since 1991, so SQLite can shift by hours.
 SQLITE_LOCAL_SHIFT = "'+8 hours'"
 
@@ -51,6 +54,9 @@ async def resolve(period_start: date | None = None, period_end: date | None = No
     """Checked filters (400 for an empty period or an unknown department); one query with a department."""
     if period_start and period_end and period_start > period_end:
         raise InvalidInput(_("The period must not end before it starts."))
+    if any(day is not None and not EARLIEST <= day <= LATEST for day in (period_start, period_end)):
+        raise InvalidInput(_("The period must lie between %(first)s and %(last)s.")
+                           % {"first": EARLIEST.isoformat(), "last": LATEST.isoformat()})
     if not department:
         return Filters(period_start, period_end)
     row = await Department.select(Department.id, Department.name).where(Department.slug == department).first()
