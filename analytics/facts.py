@@ -24,7 +24,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from analytics.filters import Filters, department_sql, local_date_sql, local_month_sql
+from analytics.filters import Filters, department_sql, is_postgres, local_date_sql, local_month_sql
+from analytics.letter_facts import month_start_sql, period_parts, span_sql
 from analytics.tables import AdoptionCount, FactState, OpinionFact
 from consultations.tables import Moderation
 from consultations.workflows import OPINION_DECISION
@@ -34,6 +35,7 @@ from engagement.db import lock_row_for_update, unit_of_work
 CATCH_UP_LIMIT = 20_000  # changed opinions folded again within a request; more is the job's work
 LOOKBACK = 1_000  # event ids re-read before the watermark (transactions that committed late)
 STATE_ID = 1
+MONTHLY = {"submitted": "sub_month", "decided": "dec_month"}  # the kinds of the month rows of AdoptionCount
 
 COLUMNS = ("opinion, consultation, moderation, decision, submitted_at, submitted_month, first_decided_at, "
            "first_month, settled_decision, redecided_at")
@@ -102,10 +104,14 @@ async def catch_up(rebuild: bool = False, create: bool = False) -> None:
         if not rebuild and _up_to_date(newest):
             return  # another request caught up meanwhile
         if rebuild or newest["watermark"] < 0:
+            if is_postgres():  # a million rows: compiling the plan (JIT) costs more than it saves here
+                await OpinionFact.raw("SET LOCAL jit = off")
             await OpinionFact.delete(force=True)
             await _insert(None, [])
             await AdoptionCount.delete(force=True)
             await _count(None, [])
+            if is_postgres():
+                await OpinionFact.raw("ANALYZE statistics_opinion_fact, statistics_adoption_count")
         else:
             values: list[Any] = []
             scope = _changed(newest, values)
@@ -142,14 +148,15 @@ async def _insert(scope: str | None, scope_values: list[Any]) -> None:
         decisions += f" AND target_id IN ({scope})"
         values.extend(scope_values)
     twice: list[Any] = []
+    same = same_month_sql
     first_month_events = (_decision_filter("w", twice) + " AND w.target_id = f.target_id AND "
-                          f"{month('w.created_at')} = {month('f.first_at')}")
+                          f"{same('w.created_at', 'f.first_at')}")
     values.extend(twice * 2)  # in the settled decision's subquery and in its time's
     where = ""
     if scope:
         where = f" WHERE o.id IN ({scope})"
         values.extend(scope_values)
-    one_month = f"{month('last_at')} = {month('first_at')}"
+    one_month = same("last_at", "first_at")
     sql = (
         f"INSERT INTO statistics_opinion_fact ({COLUMNS}) "
         "WITH f AS (SELECT target_id, MIN(created_at) AS first_at, MAX(created_at) AS last_at, MAX(id) AS last_id "
@@ -165,6 +172,14 @@ async def _insert(scope: str | None, scope_values: list[Any]) -> None:
         f"LEFT JOIN s ON s.target_id = o.id LEFT JOIN workflow_event e ON e.id = s.settled_id{where}"
     )
     await OpinionFact.raw(sql, *values)
+
+
+def same_month_sql(one: str, other: str) -> str:
+    """SQL: two timestamps fall in the same Beijing month (PostgreSQL: date_trunc, cheaper than to_char)."""
+    if is_postgres():
+        zone = "'Asia/Shanghai'"
+        return f"date_trunc('month', {one} AT TIME ZONE {zone}) = date_trunc('month', {other} AT TIME ZONE {zone})"
+    return f"{local_month_sql(one)} = {local_month_sql(other)}"
 
 
 async def _count(consultations: str | None, scope_values: list[Any]) -> None:
@@ -184,6 +199,13 @@ async def _count(consultations: str | None, scope_values: list[Any]) -> None:
         values.extend([*condition_values, *(scope_values if consultations else [])])
     await AdoptionCount.raw("INSERT INTO statistics_adoption_count (consultation, kind, day, month, decision, n) "
                             + " UNION ALL ".join(selects), *values)
+    # the same per Beijing month (day: its first day), summed from the day rows: whole months of a period read these
+    start = month_start_sql("day")
+    await AdoptionCount.raw(
+        "INSERT INTO statistics_adoption_count (consultation, kind, day, month, decision, n) "
+        f"SELECT consultation, CASE WHEN kind = 'submitted' THEN '{MONTHLY['submitted']}' ELSE '{MONTHLY['decided']}' "
+        f"END, {start}, month, decision, SUM(n) FROM statistics_adoption_count WHERE kind IN ('submitted', 'decided')"
+        f"{where} GROUP BY consultation, kind, {start}, month, decision", *(scope_values if consultations else []))
 
 
 # ---------- reading them: the counts analytics/adoption.py shapes ----------
@@ -202,9 +224,9 @@ async def current_counts(filters: Filters) -> list[dict[str, Any]]:
 
 async def opinions_by_month(filters: Filters) -> list[dict[str, Any]]:
     """Published opinions per group and Beijing month of submission, submitted in the period."""
-    values: list[Any] = ["submitted"]
-    sql = (f"SELECT {_GROUPS}, a.month AS month, SUM(a.n) AS n {_FROM} WHERE a.kind = {{}}"
-           + _days(filters, values) + department_sql("c.department", filters, values) + " GROUP BY 1, 2, 3, 4")
+    values: list[Any] = []
+    sql = (f"SELECT {_GROUPS}, a.month AS month, SUM(a.n) AS n {_FROM} WHERE 1 = 1"
+           + _days(filters, values, "submitted") + department_sql("c.department", filters, values) + " GROUP BY 1, 2, 3, 4")
     return await AdoptionCount.raw(sql, *values)
 
 
@@ -214,9 +236,9 @@ async def first_decisions(filters: Filters) -> list[dict[str, Any]]:
     A period ending inside a month, between an opinion's first decision and the last one of that
     month, takes the last decision before its end from the history instead (module docstring): those
     few opinions are moved from their settled decision to that one."""
-    values: list[Any] = ["decided"]
-    counted = (f"SELECT {_GROUPS}, a.month AS month, a.decision AS decision, a.n AS n {_FROM} WHERE a.kind = {{}}"
-               + _days(filters, values) + department_sql("c.department", filters, values))
+    values: list[Any] = []
+    counted = (f"SELECT {_GROUPS}, a.month AS month, a.decision AS decision, a.n AS n {_FROM} WHERE 1 = 1"
+               + _days(filters, values, "decided") + department_sql("c.department", filters, values))
     if filters.period_end is not None and not _last_day_of_month(filters.period_end):
         counted += " UNION ALL " + _ended_early(filters, values)
     sql = (f"SELECT department, topic, consultation, month, decision, SUM(n) AS n FROM ({counted}) x "
@@ -246,15 +268,17 @@ def _ended_early(filters: Filters, values: list[Any]) -> str:
     return f"{moved_from} UNION ALL {moved_to}"
 
 
-def _days(filters: Filters, values: list[Any]) -> str:
-    sql = ""
-    if filters.period_start is not None:
-        sql += " AND a.day >= {}"
-        values.append(filters.period_start)
-    if filters.period_end is not None:
-        sql += " AND a.day <= {}"
-        values.append(filters.period_end)
-    return sql
+def _days(filters: Filters, values: list[Any], kind: str) -> str:
+    """`` AND (…)``: the month rows of the period's whole months and the day rows of the days outside them."""
+    months, edges = period_parts(filters)
+    parts = []
+    if months is not None:
+        values.append(MONTHLY[kind])
+        parts.append(f"(a.kind = {{}} AND {span_sql('a.day', months, values)})")
+    for edge in edges:
+        values.append(kind)
+        parts.append(f"(a.kind = {{}} AND {span_sql('a.day', edge, values)})")
+    return " AND (" + " OR ".join(parts) + ")"
 
 
 def _last_day_of_month(day: date) -> bool:

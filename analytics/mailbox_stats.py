@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analytics import labels
+from analytics import labels, letter_facts
 from analytics.filters import Filters
 from analytics.schemas import MailboxRow, MailboxStatistics
 from analytics.stats import km_medians, rate
@@ -30,9 +30,20 @@ async def mailbox(by: str, filters: Filters) -> MailboxStatistics:
     return (await mailbox_tables([by], filters))[by]
 
 
-async def mailbox_tables(groupings: list[str], filters: Filters) -> dict[str, MailboxStatistics]:
-    """Several groupings from one read of the letters."""
-    frame = await letter_frame(filters)
+async def mailbox_tables(groupings: list[str], filters: Filters,
+                         from_counts: bool | None = None) -> dict[str, MailboxStatistics]:
+    """Several groupings from one read of the letter counts (or of the letters themselves).
+
+    ``from_counts``: None reads the letter counts (analytics/letter_facts.py) if they are, or cheaply
+    become, up to date; False reads one row per letter; True insists on the counts, whatever it takes."""
+    today, calendar = clock.today(), await workdays.load_calendar()
+    if from_counts is not False:
+        from_counts = await letter_facts.ready(calendar, None if from_counts else letter_facts.CATCH_UP_LIMIT)
+    if from_counts:
+        keys = tuple(key for key in ("department", "month") if key in groupings)
+        frame = _count_frame(await letter_facts.counts(filters, today, keys))
+    else:
+        frame = _as_counts(await letter_frame(filters, today, calendar))
     total = _figures(frame, pd.Series("total", index=frame.index, dtype=object))
     tables = {}
     for by in groupings:
@@ -44,7 +55,41 @@ async def mailbox_tables(groupings: list[str], filters: Filters) -> dict[str, Ma
     return tables
 
 
-async def letter_frame(filters: Filters, today: date | None = None) -> pd.DataFrame:
+COUNT_COLUMNS = ["department", "month", "answered", "days", "n", "replied", "on_time", "overdue", "rated",
+                 "rating_sum"]
+
+
+def _count_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """The letter counts' rows in the shape ``_figures`` reads (one line per group of alike letters)."""
+    frame = pd.DataFrame(rows, columns=["department", "month", "replied", "days", "overdue", "n", "on_time", "rated",
+                                        "rating_sum"])
+    if frame.empty:
+        return pd.DataFrame(columns=COUNT_COLUMNS)
+    for column in ("replied", "days", "overdue", "n", "on_time", "rated", "rating_sum"):
+        frame[column] = frame[column].astype("int64")
+    answered = frame["replied"].astype(bool)
+    return pd.DataFrame({
+        "department": frame["department"].fillna(labels.NO_ID).astype("int64"), "month": frame["month"],
+        "answered": answered, "days": frame["days"], "n": frame["n"], "replied": frame["n"] * answered,
+        "on_time": frame["on_time"], "overdue": frame["n"] * frame["overdue"], "rated": frame["rated"],
+        "rating_sum": frame["rating_sum"],
+    })
+
+
+def _as_counts(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per letter (``letter_frame``) in the shape of the counts: each letter a count of one."""
+    if frame.empty:
+        return pd.DataFrame(columns=COUNT_COLUMNS)
+    return pd.DataFrame({
+        "department": frame["department"], "month": frame["month"], "answered": frame["replied"],
+        "days": frame["days"], "n": 1, "replied": frame["replied"].astype("int64"),
+        "on_time": frame["on_time"].astype("int64"), "overdue": frame["overdue"].astype("int64"),
+        "rated": frame["rating"].notna().astype("int64"), "rating_sum": frame["rating"].fillna(0).astype("int64"),
+    }, index=frame.index)
+
+
+async def letter_frame(filters: Filters, today: date | None = None,
+                       calendar: workdays.Calendar | None = None) -> pd.DataFrame:
     """One row per letter: department, month, replied, on_time, overdue, rating, working days (to reply or today)."""
     query = Letter.select(Letter.department, Letter.received_at, Letter.due_date, Letter.replied_at, Letter.rating)
     if filters.start is not None:
@@ -54,8 +99,10 @@ async def letter_frame(filters: Filters, today: date | None = None) -> pd.DataFr
     if filters.department_id is not None:
         query = query.where(Letter.department == filters.department_id)
     rows = await query
+    if calendar is None and rows:
+        calendar = await workdays.load_calendar()
     return _derive(pd.DataFrame(rows, columns=["department", "received_at", "due_date", "replied_at", "rating"]),
-                   today or clock.today(), await workdays.load_calendar() if rows else {})
+                   today or clock.today(), calendar or {})
 
 
 def _local_days(values: pd.Series) -> pd.Series:
@@ -96,9 +143,11 @@ def _figures(frame: pd.DataFrame, groups: pd.Series) -> pd.DataFrame:
     if frame.empty:
         return pd.DataFrame(columns=["letters", "replied", "on_time", "overdue", "rated", "satisfaction", "median"])
     grouped = frame.assign(group=groups).groupby("group", sort=False)
-    figures = grouped.agg(letters=("replied", "size"), replied=("replied", "sum"), on_time=("on_time", "sum"),
-                          overdue=("overdue", "sum"), rated=("rating", "count"), satisfaction=("rating", "mean"))
-    return figures.assign(median=km_medians(groups, frame["days"], frame["replied"]))
+    figures = grouped.agg(letters=("n", "sum"), replied=("replied", "sum"), on_time=("on_time", "sum"),
+                          overdue=("overdue", "sum"), rated=("rated", "sum"), rating_sum=("rating_sum", "sum"))
+    satisfaction = (figures["rating_sum"] / figures["rated"]).where(figures["rated"] > 0)
+    return figures.assign(satisfaction=satisfaction,
+                          median=km_medians(groups, frame["days"], frame["answered"], frame["n"]))
 
 
 def _row(key: str, label: str, figures: pd.DataFrame, group: Any) -> MailboxRow:

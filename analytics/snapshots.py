@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from analytics import facts
+from analytics import facts, letter_facts
 from analytics.filters import Filters
 from analytics.schemas import (
     GROUPINGS,
@@ -76,6 +76,7 @@ async def refresh() -> int:
 
     mark, day = await watermark(), clock.today()
     await facts.refresh()
+    await letter_facts.refresh()
     tables = {dataset: await compute_many(dataset, list(groupings), Filters()) for dataset, groupings in GROUPINGS.items()}
     rows = [Snapshot(name=name_of(dataset, by), payload=msgspec.json.encode(data).decode(), watermark=mark, day=day,
                      computed_at=clock.now())

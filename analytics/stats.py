@@ -46,12 +46,18 @@ def km_median(durations: pd.Series, observed: pd.Series) -> float | None:
     return medians.get(0)
 
 
-def km_medians(groups: pd.Series, durations: pd.Series, observed: pd.Series) -> pd.Series:
-    """``km_median`` of every group at once: {group: median}, groups whose curve never reaches 0.5 left out."""
+def km_medians(groups: pd.Series, durations: pd.Series, observed: pd.Series,
+               weights: pd.Series | None = None) -> pd.Series:
+    """``km_median`` of every group at once: {group: median}, groups whose curve never reaches 0.5 left out.
+
+    ``weights``: how many cases each line stands for (counted cases, analytics/letter_facts.py); one each if None."""
     if durations.empty:
         return pd.Series(dtype=float)
-    frame = pd.DataFrame({"group": groups, "t": durations.astype(float), "event": observed.astype(int)})
-    counts = frame.groupby(["group", "t"])["event"].agg(["sum", "size"]).sort_index(ascending=[True, False])
+    weight = pd.Series(1, index=durations.index) if weights is None else weights.astype(int)
+    frame = pd.DataFrame({"group": groups, "t": durations.astype(float), "event": observed.astype(int) * weight,
+                          "size": weight})
+    counts = frame.groupby(["group", "t"])[["event", "size"]].sum().rename(columns={"event": "sum"})
+    counts = counts.sort_index(ascending=[True, False])
     counts["at_risk"] = counts.groupby(level="group")["size"].cumsum()  # cases lasting t or longer
     counts = counts.sort_index()
     counts["survival"] = (1 - counts["sum"] / counts["at_risk"]).groupby(level="group").cumprod()

@@ -86,7 +86,9 @@ class AdoptionCount(Table, tablename="statistics_adoption_count"):
 
     ``kind`` submitted: published opinions by the day they were submitted; decided: opinions by the
     day of their first decision and their settled decision; current: published opinions by today's
-    decision (no day). Recounted per consultation whenever one of its opinions changes.
+    decision (no day). ``sub_month`` and ``dec_month``: the submitted and decided rows summed per Beijing
+    month (``day`` the month's first day), read for the whole months of a period. Recounted per
+    consultation whenever one of its opinions changes.
     """
 
     consultation = Integer(index=True)
@@ -102,5 +104,46 @@ class FactState(Table, tablename="statistics_fact_state"):
 
     watermark = Integer(default=0, help_text="The newest workflow_event id folded into the facts.")
     last_opinion = Integer(default=0, help_text="The newest opinion id folded into the facts.")
+    rebuilt_on = Date(null=True, default=None, help_text="Beijing date of the last full rebuild.")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class LetterCount(Table, tablename="statistics_letter_count"):
+    """The letters counted per department and Beijing day of receipt: what a mailbox figure sums.
+
+    ``grain`` day: answered letters per department, day, working days to reply and on-time flag;
+    month: the same summed per Beijing month (``day`` is its first day), read for whole months of a
+    period; open: unanswered letters per department, day and due date (their time to reply is
+    censored at today, and whether they are overdue depends on today: both computed when read).
+    Recounted per day of receipt whenever one of its letters changes (analytics/letter_facts.py).
+    """
+
+    department = Integer(null=True, default=None, help_text="The department responsible now (empty: none).")
+    grain = Varchar(length=5, index=True, help_text="day, month or open.")
+    day = Date(index=True, help_text="Beijing date of receipt (month: the month's first day).")
+    month = Varchar(length=7, default="", help_text="Beijing month of receipt, YYYY-MM.")
+    days = Integer(null=True, default=None, help_text="Working days from receipt to the reply (answered).")
+    on_time = Integer(default=0, help_text="1: answered by the due date.")
+    due_date = Date(null=True, default=None, help_text="The due date (open letters).")
+    n = Integer(default=0, help_text="Letters.")
+    rated = Integer(default=0, help_text="Of these, letters with a rating.")
+    rating_sum = Integer(default=0, help_text="The sum of their ratings.")
+
+
+class Workday(Table, tablename="statistics_workday"):
+    """Working days counted from the first day of the letter counts: working days between two dates in SQL."""
+
+    day = Date(unique=True)
+    cumulative = Integer(help_text="Working days from the first day of this table up to and including this day.")
+
+
+class LetterFactState(Table, tablename="statistics_letter_state"):
+    """How far ``statistics_letter_count`` has read: one row."""
+
+    watermark = Integer(default=0, help_text="The newest workflow_event id folded into the counts.")
+    last_letter = Integer(default=0, help_text="The newest letter id folded into the counts.")
+    calendar_sha256 = Varchar(length=64, default="", help_text="The working-day calendar the counts were made with.")
+    first_day = Date(null=True, default=None, help_text="The first day statistics_workday covers.")
+    last_day = Date(null=True, default=None, help_text="The last day statistics_workday covers.")
     rebuilt_on = Date(null=True, default=None, help_text="Beijing date of the last full rebuild.")
     updated_at = Timestamptz(default=TimestamptzNow())

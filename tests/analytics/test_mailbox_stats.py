@@ -91,9 +91,10 @@ async def test_unrouted_letters_and_the_query_count(client, cast):
     await mark_receiving_desk(None)  # no receiving desk: a letter to the mayor waits unrouted
     await services.submit_letter(await factories.citizen(), subject="建议", body="建议增加公交线路。", name="李建华")
     await letter("zjj")
-    with assert_max_queries(4):
+    # this first request also counts the letters (analytics/letter_facts.py; 2 more on PostgreSQL: lock, ANALYZE)
+    with assert_max_queries(16):
         data = await mailbox(client, by="department")
     assert [(row["key"], row["label"]) for row in data["items"]] == [("zjj", "市住房和城乡建设局"),
                                                                      ("unassigned", "尚未转办")]
-    with assert_max_queries(3):
+    with assert_max_queries(4):  # the calendar, the counts' check, the counts, the names
         await mailbox(client, by="month")
