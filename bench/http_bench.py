@@ -10,6 +10,11 @@ measured in the same run. See bench/README.md.
 
     .venv/bin/python bench/http_bench.py --duration 10 --concurrency 32 64
     .venv/bin/python bench/http_bench.py --compare-servers
+    .venv/bin/python bench/http_bench.py --url http://127.0.0.1:PORT --cpu-pids PID ...   # a running server
+
+With ``--url`` the application is not started: its pages are measured at that base URL (e.g. the nginx
+topology of bench/proxy.py), the bare endpoint is still started here for the ratios, and the servers' CPU
+is counted from the processes given by ``--cpu-pids`` (with their children; without it: not known).
 """
 
 from __future__ import annotations
@@ -58,10 +63,13 @@ APP_PATHS = {
     "live-session": "/live-sessions/{live_session}",
     "statistics": "/statistics",
     "mailbox": "/mailbox",
+    "letter": "/mailbox/letters/{letter}",
+    "rectifications": "/rectifications",
     "healthz": "/healthz",
 }
 SAMPLE_LINKS = {"consultation": ("/consultations", r'href="/consultations/(\d+)"'),
-                "live_session": ("/live-sessions", r'href="/live-sessions/(\d+)"')}
+                "live_session": ("/live-sessions", r'href="/live-sessions/(\d+)"'),
+                "letter": ("/mailbox", r'href="/mailbox/letters/([\w-]+)"')}
 
 
 # --- servers ---------------------------------------------------------------
@@ -111,6 +119,31 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+class External:
+    """An already running server at a base URL (``--url``); its CPU is that of ``pids`` and their children."""
+
+    def __init__(self, base: str, pids: list[int]):
+        self.base, self.pids = base.rstrip("/"), pids
+        self.name = "external"
+
+    def url(self, path: str) -> str:
+        return f"{self.base}{path}"
+
+    def wait_ready(self, timeout: float = 60.0) -> None:
+        with urllib.request.urlopen(self.url(APP_PATHS["healthz"]), timeout=timeout) as response:
+            if response.status != 200:
+                raise RuntimeError(f"{self.base}/healthz answered {response.status}")
+
+    def stop(self) -> None:
+        pass
+
+
+def server_cpu_seconds(server) -> float | None:
+    if isinstance(server, External):
+        return sum(map(tree_cpu_seconds, server.pids)) if server.pids else None
+    return tree_cpu_seconds(server.proc.pid)
 
 
 def start_bare(server: str, workers: int, logdir: Path) -> Server:
@@ -214,16 +247,17 @@ def measure(server: Server, path: str, duration: float, concurrency: int) -> dic
     use_wrk = os.path.exists(WRK)
     if use_wrk:
         subprocess.run([WRK, "-t1", f"-c{concurrency}", f"-d{WARMUP:.0f}s", server.url(path)], capture_output=True, check=False)
-    cpu_before, busy_before, started = tree_cpu_seconds(server.proc.pid), system_busy_seconds(), time.monotonic()
+    cpu_before, busy_before, started = server_cpu_seconds(server), system_busy_seconds(), time.monotonic()
     result = (
         run_wrk(server.url(path), duration, concurrency)
         if use_wrk
         else run_generator(server.url(path), duration, concurrency)
     )
     elapsed = time.monotonic() - started
-    result["server_cpu"] = (tree_cpu_seconds(server.proc.pid) - cpu_before) / elapsed
+    cpu_after = server_cpu_seconds(server)
+    result["server_cpu"] = None if cpu_before is None else (cpu_after - cpu_before) / elapsed
     busy = (system_busy_seconds() - busy_before) / elapsed
-    result["others_cpu"] = busy - result["server_cpu"] - (result["load_cpu"] or 0.0)
+    result["others_cpu"] = busy - (result["server_cpu"] or 0.0) - (result["load_cpu"] or 0.0)
     return result
 
 
@@ -293,7 +327,7 @@ async def _connection(host: str, port: int, request: bytes, warm: float, end: fl
 
 async def _generate(url: str, duration: float, concurrency: int) -> dict:
     host, port_path = url.removeprefix("http://").split(":", 1)
-    port, path = port_path.split("/", 1)
+    port, _slash, path = port_path.partition("/")
     # Each request comes "through the proxy" from its own client address, as on a busy portal,
     # so the per-client rate limit does not turn the measurement into one of 429 responses.
     request = f"GET /{path} HTTP/1.1\r\nHost: {host}:{port}\r\nX-Forwarded-For: 10.%d.%d.%d\r\n\r\n".encode()
@@ -337,21 +371,28 @@ def row(label: str, result: dict, base: dict | None) -> str:
     )
     load = "" if result["load_cpu"] is None else f" load {result['load_cpu']:4.0%} others {result['others_cpu']:4.0%}"
     errors = f"  {result['errors']} non-200" if result["errors"] else ""
+    cpu = result["server_cpu"]
+    cpu_text = (
+        "  cpu   n/a (no --cpu-pids)" if cpu is None else
+        f"  cpu {cpu:4.0%} ({result['rps'] / max(cpu, 0.01):5.0f} req/cpu-s,"
+        f" {1000 * cpu / max(result['rps'], 0.01):5.2f} ms cpu/req)"
+    )
     return (
         f"{label:<34} {result['rps']:9.0f} req/s  p50 {result['p50']:7.2f} ms  p99 {result['p99']:7.2f} ms"
-        f"  cpu {result['server_cpu']:4.0%} ({result['rps'] / max(result['server_cpu'], 0.01):5.0f} req/cpu-s,"
-        f" {1000 * result['server_cpu'] / max(result['rps'], 0.01):5.2f} ms cpu/req){load}"
-        f"{ratios}{errors} {result['note']}"
+        f"{cpu_text}{load}{ratios}{errors} {result['note']}"
     )
 
 
 def bench_server(server: str, args, env: dict | None, paths: dict, logdir: Path) -> None:
     """Measure the bare endpoint and ``paths`` of the app under ``server``."""
     servers = [start_bare(server, args.workers, logdir)]
-    if env is not None and server != DEFAULT_SERVER and not cli_accepts_server(env):
+    if args.url:
+        servers.append(External(args.url, args.cpu_pids or []))
+        env = {}
+    elif env is not None and server != DEFAULT_SERVER and not cli_accepts_server(env):
         print(f"!! `python -m engagement serve` has no --server option: the application is not measured under {server}")
         env = None
-    if env is not None:
+    if env is not None and not args.url:
         servers.append(start_app(server, args.workers, env, logdir))
     try:
         for each in servers:
@@ -361,9 +402,10 @@ def bench_server(server: str, args, env: dict | None, paths: dict, logdir: Path)
         for concurrency in args.concurrency:
             base = measure(servers[0], BARE_PATH, args.duration, concurrency)
             print(row(f"{server} c={concurrency} bare {BARE_PATH}", base, None), flush=True)
+            app_label = "via-url" if args.url else server
             for name, path in paths.items() if env is not None else ():
                 result = measure(servers[1], path, args.duration, concurrency)
-                print(row(f"{server} c={concurrency} {name} {path}", result, base), flush=True)
+                print(row(f"{app_label} c={concurrency} {name} {path}", result, base), flush=True)
     finally:
         for each in servers:
             each.stop()
@@ -382,6 +424,10 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", choices=APP_PATHS, help="application pages to measure (default: all)")
     parser.add_argument("--no-page-cache", action="store_true",
                         help="ENGAGEMENT_PAGE_CACHE_SECONDS=0: every request renders (the uncached cost)")
+    parser.add_argument("--url", metavar="BASE", help="measure the pages of an already running server at BASE "
+                        "(e.g. http://127.0.0.1:8080 from bench/proxy.py) instead of starting one")
+    parser.add_argument("--cpu-pids", metavar="PID", type=int, nargs="+",
+                        help="with --url: processes (with their children) whose CPU counts as the server's")
     parser.add_argument("--load", metavar="URL", help=argparse.SUPPRESS)  # internal: be the load generator
     args = parser.parse_args()
     if args.load:
@@ -391,10 +437,16 @@ def main() -> None:
     tmpdir = Path(tempfile.mkdtemp(prefix="engagement-bench-"))
     try:
         env = app_environment(tmpdir, args.workers, page_cache=not args.no_page_cache)
-        env = None if args.bare_only or not prepare_app(env) else env
+        if args.url:
+            if args.compare_servers or args.no_page_cache:
+                parser.error("--url measures the server as it runs: no --compare-servers or --no-page-cache")
+            env = None if args.bare_only else {}
+        else:
+            env = None if args.bare_only or not prepare_app(env) else env
         generator = "wrk" if os.path.exists(WRK) else "python asyncio generator (1 process)"
-        cache = "off (every request renders)" if args.no_page_cache else "on"
-        print(f"# {os.cpu_count()} CPUs, {args.workers} worker(s), {args.duration:.0f} s per row, load: {generator}, "
+        cache = "as configured there" if args.url else "off (every request renders)" if args.no_page_cache else "on"
+        where = f"application at {args.url}" if args.url else f"{args.workers} worker(s)"
+        print(f"# {os.cpu_count()} CPUs, {where}, {args.duration:.0f} s per row, load: {generator}, "
               f"page cache {cache}")
         print(LEGEND)
         if args.compare_servers:

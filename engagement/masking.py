@@ -20,11 +20,13 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, ClassVar
 
 import msgspec
 
 MASK = "*"
+MEMOISED_TEXTS = 4096  # mask_personal_data results kept (it is a pure function of the text and the names)
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,11 @@ def find_personal_data(text: str, names: Iterable[str] = ()) -> list[Finding]:
 
 def mask_personal_data(text: str, names: Iterable[str] = ()) -> str:
     """``text`` with every finding of :func:`find_personal_data` masked, all else unchanged."""
+    return _masked(text, (names,) if isinstance(names, str) else tuple(names))
+
+
+@lru_cache(maxsize=MEMOISED_TEXTS)  # a page masks the same opinions and questions on every render
+def _masked(text: str, names: tuple[str, ...]) -> str:
     parts: list[str] = []
     position = 0
     for finding in find_personal_data(text, names):
@@ -186,6 +193,7 @@ def _name_patterns(names: Iterable[str]) -> list[re.Pattern[str]]:
     return [_name_pattern(name) for name in sorted(unique, key=lambda name: (-len(name), name))]
 
 
+@lru_cache(maxsize=1024)
 def _name_pattern(name: str) -> re.Pattern[str]:
     pattern = r"\s+".join(re.escape(part) for part in name.split())
     # A Latin name must not match inside a longer word ("Li" in "Lisbon"); a
