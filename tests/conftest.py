@@ -9,6 +9,7 @@ runs against those servers, with a real Celery worker process for jobs.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import subprocess
 import sys
@@ -18,8 +19,13 @@ from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
-_TMP = Path(tempfile.mkdtemp(prefix="engagement-tests-"))
+# The SQLite file, the worker's and servers' logs: in memory when the machine has a tmpfs (/dev/shm). SQLite
+# syncs the file at every commit: `python -m engagement demo` took 10.5 s on this disk, 6.7 s on tmpfs.
+_SHM = Path("/dev/shm")
+_TMP = Path(tempfile.mkdtemp(prefix="engagement-tests-", dir=_SHM if _SHM.is_dir() and os.access(_SHM, os.W_OK) else None))
 os.environ.setdefault("ENGAGEMENT_DATABASE_URL", f"sqlite:///{_TMP}/test.sqlite3")
+# The logs stay (tmpfs or not) for a look after a failure; the database files go.
+atexit.register(lambda: [path.unlink(missing_ok=True) for path in _TMP.glob("test.sqlite3*")])
 os.environ["ENGAGEMENT_ENV"] = "development"
 os.environ["ENGAGEMENT_SMS_BACKEND"] = "console"
 os.environ["ENGAGEMENT_PASSWORD_HASH_PROFILE"] = "test"  # argon2id at minimal cost (production refuses it)
@@ -75,6 +81,12 @@ def _reset_database() -> None:
             connection = await asyncpg.connect(SETTINGS.database_url)
             try:
                 await connection.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public;")
+                # A commit need not wait for its WAL to reach the disk (a crash may lose the last commits, of a
+                # database the suite empties anyway); visibility, locks and isolation are unchanged. For the
+                # connections opened from now on: the app's, the worker's and the servers'.
+                await connection.execute(
+                    "DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET synchronous_commit = off', "
+                    "current_database()); END $$")
             finally:
                 await connection.close()
 

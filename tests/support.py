@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import os
 import re
 import socket
@@ -21,6 +22,7 @@ import pytest
 CODE_PATTERN = re.compile(r"(?:验证码是|verification code is )(\d{6})")
 OUTBOX_WAIT_SECONDS = 20
 POLL_SECONDS = 0.02
+MAX_POLL_SECONDS = 0.1
 T = TypeVar("T")
 
 
@@ -110,9 +112,8 @@ async def empty_written_tables() -> None:
     engine = Migration._meta.db
     names = _table_names()
     probe = " UNION ALL ".join(f"SELECT '{name}' AS name WHERE EXISTS (SELECT 1 FROM {name})" for name in names)
+    await _jobs_settled()
     written = {row["name"] for row in await Migration.raw(probe)}
-    if "sms_message" in written:
-        await _no_sms_in_flight()
     if written:
         async with engine.transaction():
             for name in names:  # in the registry's order, as the foreign keys allow
@@ -130,18 +131,57 @@ async def empty_written_tables() -> None:
         )
 
 
-async def _no_sms_in_flight() -> None:
-    """Wait while the worker is sending a message of the last test: sent after the tables are emptied, it
-    would land in the next test's outbox. (A message still queued is harmless: its job finds no row to claim.)"""
-    from engagement.tables import SmsMessage
+# The Celery worker's queue in Redis (kombu's Redis transport): tasks waiting (one list per priority step) and
+# tasks handed to a worker but not yet acknowledged (late acks: a task is acknowledged when it has run).
+CELERY_QUEUE = "celery"
+CELERY_PRIORITY_SEPARATOR = "\x06\x16"
+CELERY_PRIORITY_STEPS = (3, 6, 9)
+CELERY_UNACKED = "unacked"
+JOBS_SETTLE_SECONDS = 20
 
-    async def idle() -> bool:
-        return not await SmsMessage.exists().where(SmsMessage.status == "sending")
 
-    try:
-        await wait_until(idle, "the worker to finish sending", timeout=5)
-    except AssertionError:
-        pass  # stuck in "sending" (a killed worker in a fault test): nothing more will arrive from it
+@functools.cache
+def _redis_client(url: str):
+    import redis
+
+    return redis.Redis.from_url(url)
+
+
+def celery_jobs_pending() -> int:
+    """How many tasks the run's Celery worker has still to run or is running (0 without Celery)."""
+    from engagement.settings import get_settings
+
+    settings = get_settings()
+    if settings.jobs_eager or not settings.redis_url:
+        return 0
+    with _redis_client(settings.redis_url).pipeline(transaction=False) as pipe:
+        pipe.llen(CELERY_QUEUE)
+        for step in CELERY_PRIORITY_STEPS:
+            pipe.llen(f"{CELERY_QUEUE}{CELERY_PRIORITY_SEPARATOR}{step}")
+        pipe.hlen(CELERY_UNACKED)
+        return sum(pipe.execute())
+
+
+async def _jobs_settled() -> None:
+    """Wait until the worker has run every job the last test queued, before its tables are emptied.
+
+    A job still queued or running when the tables are emptied and the id sequences start again at 1 ran
+    against the next test's rows: an SMS of the last test claimed the next test's message with the same id,
+    or its outbox row took an id the next test's inserts were then given again (a duplicate key: that
+    message stayed "sending" and never arrived, the "waited 20s for an SMS code" flake), or a reminder job
+    wrote a row pointing at a deleted letter. Asking Redis costs a round trip; without Celery (jobs run in
+    the process that queued them) there is nothing to wait for.
+    """
+    deadline = time.monotonic() + JOBS_SETTLE_SECONDS
+    interval = POLL_SECONDS
+    while (pending := celery_jobs_pending()) and time.monotonic() < deadline:
+        await asyncio.sleep(interval)
+        interval = min(interval * 1.25, MAX_POLL_SECONDS)
+    if pending:
+        import warnings
+
+        warnings.warn(f"the Celery worker still had {pending} job(s) after {JOBS_SETTLE_SECONDS}s: "
+                      "the next test's tables are emptied under them", stacklevel=1)
 
 
 def e164(phone: str) -> str:
@@ -149,12 +189,19 @@ def e164(phone: str) -> str:
 
 
 async def wait_until(condition: Callable[[], Awaitable[T]], what: str, timeout: float = OUTBOX_WAIT_SECONDS) -> T:
-    """The first truthy answer of ``condition()``, asked every few milliseconds (a worker may still be at work)."""
+    """The first truthy answer of ``condition()``, asked again and again (a worker may still be at work).
+
+    The first asks follow each other closely (20 ms), then less often, up to every 100 ms: a condition that
+    takes seconds (the worker sending fifty messages) is not asked 50 times a second, each ask a request or
+    a query that takes the cores from the worker it waits for.
+    """
     deadline = time.monotonic() + timeout
+    interval = POLL_SECONDS
     while not (answer := await condition()):
         if time.monotonic() > deadline:
             raise AssertionError(f"waited {timeout}s for {what}")
-        await asyncio.sleep(POLL_SECONDS)
+        await asyncio.sleep(interval)
+        interval = min(interval * 1.25, MAX_POLL_SECONDS)
     return answer
 
 

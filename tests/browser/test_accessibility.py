@@ -74,12 +74,13 @@ def resolved_guards(handler) -> list:
         return list(handler.guards or [])
 
 
-async def _sample_paths(cast) -> dict[str, str]:
+async def _sample_paths(cast, pages=None) -> dict[str, str]:
+    """{route path: concrete path} from the manifests' ``sample_paths``; with ``pages(manifest)`` true for
+    some manifests only, from those (each makes its data through its module's services)."""
     samples: dict[str, str] = {}
     for manifest in manifests():
-        provider = manifest.sample_paths
-        if provider is not None:
-            for template, path in (await provider(cast)).items():
+        if manifest.sample_paths is not None and (pages is None or pages(manifest)):
+            for template, path in (await manifest.sample_paths(cast)).items():
                 samples[normalise(template)] = path
     return samples
 
@@ -90,10 +91,25 @@ async def sample_paths(cast):
     return await _sample_paths(cast)
 
 
+@pytest.fixture
+async def page_sample_paths(cast, request):
+    """The samples for the test's ``path``: made by the manifest that lists the page (the other modules' need
+    not be made for one page); by the other manifests too if that one has none for it."""
+    path = normalise(request.node.callspec.params["path"])
+
+    def lists_it(manifest) -> bool:
+        return path in {normalise(page) for page in manifest.public_pages}
+
+    samples = await _sample_paths(cast, lists_it)
+    if path not in samples:
+        samples.update(await _sample_paths(cast, lambda manifest: not lists_it(manifest)))
+    return samples
+
+
 def concrete(path: str, request) -> str:
     if "{" not in path:
         return path
-    samples = request.getfixturevalue("sample_paths")
+    samples = request.getfixturevalue("page_sample_paths")
     key = normalise(path)
     if key not in samples:
         pytest.fail(
@@ -120,6 +136,7 @@ def assert_elder_text_size(page) -> None:
 
 
 @pytest.mark.browser
+@pytest.mark.database_independent  # markup and styles: the first run of `make test` covers it
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("path", declared_public_pages() + list(EXTRA_PAGES))
 def test_public_page_has_no_wcag_violations(page, axe_check, request, path, mode):
@@ -133,6 +150,7 @@ def test_public_page_has_no_wcag_violations(page, axe_check, request, path, mode
 
 
 @pytest.mark.browser
+@pytest.mark.database_independent  # markup and styles: the first run of `make test` covers it
 @pytest.mark.parametrize("mode", MODES)
 def test_verify_page_states_have_no_wcag_violations(page, axe_check, mode):
     """The SMS widget after an error and after a code was sent (live regions, alerts)."""
@@ -148,6 +166,7 @@ def test_verify_page_states_have_no_wcag_violations(page, axe_check, mode):
 
 
 @pytest.mark.browser
+@pytest.mark.database_independent  # markup and styles: the first run of `make test` covers it
 @pytest.mark.parametrize("mode", MODES)
 def test_staff_dashboard_has_no_wcag_violations(page, axe_check, cast, mode):
     open_page(page, "/login", mode)
@@ -158,6 +177,25 @@ def test_staff_dashboard_has_no_wcag_violations(page, axe_check, cast, mode):
     if mode == "elder":
         assert_elder_text_size(page)
     axe_check(page, enhanced_contrast=mode == "elder")
+
+
+async def test_every_public_page_answers_on_this_database(client, sample_paths):
+    """What the axe checks above need from the database, on every configuration (they run on the first only).
+
+    Each public page, with the same sample data, answers 200 (the 404 page 404) with one ``main h1``, in
+    normal and elder mode, through the app on this run's database and backends.
+    """
+    for path in declared_public_pages() + list(EXTRA_PAGES):
+        concrete_path = sample_paths.get(normalise(path), path) if "{" in path else path
+        assert "{" not in concrete_path, f"{path} has no sample path"
+        for mode in MODES:
+            response = await client.get(concrete_path, params={"elder": "1" if mode == "elder" else "0"})
+            expected = 404 if path in EXTRA_PAGES else 200
+            assert response.status_code == expected, f"{path} ({mode}) answered {response.status_code}"
+            main = re.search(r"<main\b.*?</main>", response.text, flags=re.DOTALL)
+            assert main is not None and len(re.findall(r"<h1\b", main.group(0))) == 1, f"{path} ({mode})"
+            html_tag = re.search(r"<html\b[^>]*>", response.text).group(0)
+            assert ('class="elder"' in html_tag) == (mode == "elder"), f"{path} ({mode}): {html_tag}"
 
 
 def test_every_public_page_is_checked():

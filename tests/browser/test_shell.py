@@ -7,7 +7,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-pytestmark = pytest.mark.browser
+# What runs in the browser (language, elder mode, read-aloud, focus, the SMS widget's script, the login form)
+# gives the same outcome on every database and backend; the server side of each (the code, the session, the
+# login) has its HTTP tests, which run on both. So these run once, in the first run of `make test`.
+pytestmark = [pytest.mark.browser, pytest.mark.database_independent]
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 COUNTDOWN = re.compile(r"^(\d+)秒后重新获取$")
