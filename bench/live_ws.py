@@ -3,6 +3,7 @@
     .venv/bin/python bench/live_ws.py                             # raw, bare and the app, 5,000 viewers, 1 process
     .venv/bin/python bench/live_ws.py --targets app --viewers 500
     ENGAGEMENT_REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/live_ws.py --processes 2
+    ENGAGEMENT_DATABASE_URL=<the proxy's> .venv/bin/python bench/live_ws.py --url http://127.0.0.1:<nginx port>
 
 Three servers are measured side by side in one sitting, with the same client:
 
@@ -24,6 +25,14 @@ host's request to each viewer's receipt), events lost (must be 0), server memory
 the server processes' RSS while the viewers connected, divided by the viewers), the host's request
 p50/p99 and, for the app, the catch-up reads from the database (counted from the server log); then the
 ratios to ``raw``. Everything shares this machine, so the client is part of what is measured.
+
+``--url`` measures servers already running behind that address instead of starting the app (the production
+topology of ``bench/proxy.py``: nginx in front of two web processes sharing Redis). ENGAGEMENT_DATABASE_URL
+must name their database (``bench/proxy.py`` prints it), where the benchmark's host account is created; the
+servers need ``ENGAGEMENT_ENV=development`` (the SMS outbox), ``ENGAGEMENT_JOBS=eager`` (no Celery worker),
+``ENGAGEMENT_WS_CONNECTIONS_PER_ADDRESS`` above the viewers (they all come from one address) and a file limit
+above twice the viewers for nginx (``ulimit -n``). Memory and catch-up reads are then not measured (the
+processes are not ours): their columns show nothing. The references still run here, in the same sitting.
 """
 
 from __future__ import annotations
@@ -157,6 +166,7 @@ def start(command: list[str], env: dict[str, str], log_dir: Path, name: str) -> 
 
 
 def stop(servers) -> None:
+    servers = [server for server in servers if server[0] is not None]  # not those of --url
     for process, _base, _log in servers:
         process.send_signal(signal.SIGINT)  # uvicorn stops as for SIGTERM; py-spy (--profile) writes its output
     for process, _base, _log in servers:
@@ -181,6 +191,12 @@ class AppScene:
         self.questions: list[int] = []
 
     def start(self) -> list:
+        if self.args.url:  # servers already running (bench/proxy.py): only the host's account is ours to make
+            if not os.environ.get("ENGAGEMENT_DATABASE_URL"):
+                raise SystemExit("--url needs ENGAGEMENT_DATABASE_URL: the database of the servers behind it")
+            subprocess.run([sys.executable, "-m", "engagement", "create-staff", "--username", HOST_USER, "--password",
+                            HOST_PASSWORD, "--role", "host"], cwd=ROOT, env=self.env, check=False, capture_output=True)
+            return [(None, self.args.url.rstrip("/"), None)]
         if self.args.processes > 1 and not self.env.get("ENGAGEMENT_REDIS_URL"):
             raise SystemExit("--processes 2 needs ENGAGEMENT_REDIS_URL (the processes share events through Redis)")
         subprocess.run([sys.executable, "-m", "engagement", "migrate"], cwd=ROOT, env=self.env, check=True,
@@ -228,7 +244,9 @@ class AppScene:
     def socket_path(self) -> str:
         return f"/ws/live-sessions/{self.session_id}"
 
-    def catch_up_reads(self, servers) -> int:
+    def catch_up_reads(self, servers) -> int | None:
+        if any(log is None for _process, _base, log in servers):
+            return None
         return sum(log.read_text(errors="replace").count(CATCH_UP_READ) for _process, _base, log in servers)
 
 
@@ -267,7 +285,8 @@ async def measure(args: argparse.Namespace, scene, work: Path) -> dict:
 async def _measure(args: argparse.Namespace, scene, servers) -> dict:
     async with httpx.AsyncClient(base_url=servers[0][1], timeout=60) as http:
         first_seq = await scene.prepare(http)
-        rss_before = sum(rss_kib(process.pid) for process, _b, _l in servers)
+        measured = all(process is not None for process, _b, _l in servers)
+        rss_before = sum(rss_kib(process.pid) for process, _b, _l in servers) if measured else 0
         urls = [base.replace("http://", "ws://") + scene.socket_path() for _p, base, _l in servers]
         client = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--client", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
@@ -277,7 +296,7 @@ async def _measure(args: argparse.Namespace, scene, servers) -> dict:
         await client.stdin.drain()
         ready = json.loads((await client.stdout.readline()).decode().removeprefix("ready "))
         await asyncio.sleep(2)  # let the viewer counts settle
-        rss_after = sum(rss_kib(process.pid) for process, _b, _l in servers)
+        rss_after = sum(rss_kib(process.pid) for process, _b, _l in servers) if measured else 0
         post_times, request_seconds = [], []
         for path, body, status in scene.actions():
             post_times.append(time.time())
@@ -298,7 +317,7 @@ async def _measure(args: argparse.Namespace, scene, servers) -> dict:
     return {
         "connect": ready["connect_seconds"], "failed": ready["failed"], "failures": ready["failures"],
         "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99), "max": latencies[-1] * 1000 if latencies else 0,
-        "lost": result["lost"], "kib": (rss_after - rss_before) / max(1, args.viewers),
+        "lost": result["lost"], "kib": (rss_after - rss_before) / max(1, args.viewers) if measured else None,
         "request_p50": pct(request_seconds, 0.5), "request_p99": pct(request_seconds, 0.99),
         "reads": scene.catch_up_reads(servers),
     }
@@ -313,6 +332,8 @@ async def bench(args: argparse.Namespace) -> None:
         scene = AppScene(args, work) if target == "app" else ReferenceScene(args, work, target)
         label = f"app ({args.processes} process{'es' if args.processes > 1 else ''}, {args.server})" \
             if target == "app" else target
+        if target == "app" and args.url:
+            label = "app (--url)"
         results[label] = await measure(args, scene, work)
         report_line(label, results[label])
     print()
@@ -321,18 +342,22 @@ async def bench(args: argparse.Namespace) -> None:
           f"{'req p99':>8} {'db reads':>8}  ratios to raw (p99, KiB/conn)")
     raw = results.get("raw")
     for label, row in results.items():
-        ratios = f"x{row['p99'] / raw['p99']:.2f}, x{row['kib'] / raw['kib']:.2f}" if raw and raw["kib"] > 0 else ""
+        ratios = f"x{row['p99'] / raw['p99']:.2f}" if raw else ""
+        if raw and raw["kib"] and row["kib"] is not None:
+            ratios += f", x{row['kib'] / raw['kib']:.2f}"
         reads = "" if row["reads"] is None else str(row["reads"])
+        kib = "" if row["kib"] is None else f"{row['kib']:.1f}"
         print(f"{label:<28} {row['connect']:7.1f}s {row['p50']:6.0f}ms {row['p99']:6.0f}ms {row['max']:6.0f}ms "
-              f"{row['lost']:>5} {row['kib']:8.1f} {row['request_p99']:6.0f}ms {reads:>8}  {ratios}")
+              f"{row['lost']:>5} {kib:>8} {row['request_p99']:6.0f}ms {reads:>8}  {ratios}")
     if any(row["lost"] or row["failed"] for row in results.values()):
         raise SystemExit(1)
 
 
 def report_line(label: str, row: dict) -> None:
     failed = f", {row['failed']} failed to connect: {row['failures']}" if row["failed"] else ""
+    kib = "memory not measured" if row["kib"] is None else f"{row['kib']:.1f} KiB/conn"
     print(f"{label}: connected in {row['connect']:.1f} s{failed}; p50/p99/max {row['p50']:.0f}/{row['p99']:.0f}/"
-          f"{row['max']:.0f} ms; lost {row['lost']}; {row['kib']:.1f} KiB/conn; host request p50/p99 "
+          f"{row['max']:.0f} ms; lost {row['lost']}; {kib}; host request p50/p99 "
           f"{row['request_p50']:.0f}/{row['request_p99']:.0f} ms", flush=True)
 
 
@@ -350,6 +375,8 @@ def main() -> None:
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between the host's requests")
     parser.add_argument("--handshakes", type=int, default=100, help="viewer handshakes in flight at once")
     parser.add_argument("--profile", action="store_true", help="run the app under py-spy (collapsed stacks in the log dir)")
+    parser.add_argument("--url", default="", help="measure the app already served there (bench/proxy.py's nginx) "
+                        "instead of starting it; see above")
     parser.add_argument("--grace", type=float, default=15.0, help="seconds to wait for the last deliveries")
     uvloop.run(bench(parser.parse_args()))
 

@@ -14,15 +14,19 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import socket as socket_module
 from collections import Counter, deque
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from functools import partial
 from typing import Any
 
 from litestar import WebSocket
 from litestar.channels import ChannelsPlugin
 from litestar.channels.backends.memory import MemoryChannelsBackend
 from litestar.channels.backends.redis import RedisChannelsStreamBackend
+from litestar.middleware import DefineMiddleware
 from litestar.types import ASGIApp, Receive, Scope, Send
 from redis.asyncio import Redis
 
@@ -49,7 +53,8 @@ class WebsocketsPerAddress:
 
     A connection over the limit is refused at the handshake (HTTP 403) before any route code runs.
     Frames pass straight through: nothing is added to each message sent to a viewer. Litestar builds
-    one middleware instance per route, so the application passes all of them one shared count.
+    one middleware instance per route, so the application passes all of them one shared count
+    (``KeepServerSend`` uses the same count for the websockets it serves before the stack).
     """
 
     def __init__(self, app: ASGIApp, limit: int, open_sockets: Counter[str]) -> None:
@@ -76,19 +81,70 @@ class WebsocketsPerAddress:
                 del self.open[key]
 
 
+# Websocket routes served before the middleware stack (``KeepServerSend``): (route name, path pattern, handler).
+# A handler is ``async (app, scope, receive, send)``; the pattern's named groups are put in scope["path_params"].
+DirectHandler = Callable[[Any, Scope, Receive, Send], Awaitable[None]]
+_direct_websockets: list[tuple[str, re.Pattern[str], DirectHandler]] = []
+
+
+def direct_websocket(route_name: str, pattern: str) -> Callable[[DirectHandler], DirectHandler]:
+    """Register ``handler`` to serve websockets whose path matches ``pattern`` without the middleware stack.
+
+    Only for routes that need none of it (no session, no CSRF, no guards): the handler does its own checks.
+    It is used only in applications that have the Litestar route named ``route_name`` (the same socket through
+    the stack: test clients and servers other than uvicorn use that one), and the per-address limit of
+    ``WebsocketsPerAddress`` still applies, with the application's own count.
+    """
+    def register(handler: DirectHandler) -> DirectHandler:
+        _direct_websockets.append((route_name, re.compile(pattern), handler))
+        return handler
+
+    return register
+
+
 class KeepServerSend:
-    """ASGI wrapper around the whole application: keeps the server's own ``send`` of a websocket in its scope.
+    """ASGI wrapper around the whole application: keeps the server's own ``send`` of a websocket in its scope,
+    and serves the websockets registered with ``direct_websocket`` before the application's middleware stack.
 
     Litestar wraps ``send`` on its way to a handler; ``frame_writer`` needs the server's, to reach
     the transport. ``engagement.serving`` puts this around the application it serves with uvicorn.
+    A viewer's handshake through the stack (exception middleware, the five middlewares of the app,
+    the router, the signature model) cost about a tenth of the process's time in a connection storm
+    of 5,000 viewers (docs/live_sessions.md, "Fan-out").
     """
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.direct: list[tuple[re.Pattern[str], ASGIApp]] | None = None  # resolved on the first websocket
+
+    def _resolve(self) -> list[tuple[re.Pattern[str], ASGIApp]]:
+        app = self.app
+        find = getattr(app, "get_handler_index_by_name", None)
+        limit: DefineMiddleware | None = next(
+            (definition for definition in getattr(app, "middleware", ())
+             if getattr(definition, "middleware", None) is WebsocketsPerAddress), None)
+        routes = []
+        for name, pattern, handler in _direct_websockets:
+            if find is None or find(name) is None:
+                continue
+            served: ASGIApp = partial(handler, app)  # type: ignore[assignment]
+            if limit is not None:
+                served = WebsocketsPerAddress(served, limit.kwargs["limit"], limit.kwargs["open_sockets"])
+            routes.append((pattern, served))
+        return routes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             scope[_RAW_SEND] = send  # type: ignore[literal-required]
+            direct = self.direct
+            if direct is None:
+                direct = self.direct = self._resolve()
+            for pattern, served in direct:
+                match = pattern.fullmatch(scope["path"])
+                if match is not None:
+                    scope["path_params"] = match.groupdict()
+                    await served(scope, receive, send)
+                    return
         await self.app(scope, receive, send)
 
 

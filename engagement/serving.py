@@ -20,7 +20,9 @@ Incoming websocket messages are refused by uvicorn itself beyond ``WS_MAX_MESSAG
 could refuse it). granian 2.8 has no such option: the application's own check applies there.
 
 Under uvicorn the application is wrapped in ``engagement.live.KeepServerSend``, so that the live
-fan-out can write websocket frames straight to uvicorn's transports (docs/live_sessions.md, "Fan-out").
+fan-out can write websocket frames straight to uvicorn's transports and the viewers' socket is served
+before the middleware stack; each websocket's accept and open/close lines are logged at DEBUG
+(``QuietWebsocketAccepts``; docs/live_sessions.md, "Fan-out").
 
 Shutdown is bounded by ``SHUTDOWN_TIMEOUT`` (keep the container's stop grace
 period longer): granian otherwise waits forever for a worker that does not stop,
@@ -29,6 +31,7 @@ which happens when SIGTERM arrives while its workers are still starting.
 
 from __future__ import annotations
 
+import logging
 import os
 
 from engagement.live import WS_MAX_MESSAGE_BYTES, KeepServerSend
@@ -120,10 +123,30 @@ def _serve_granian(host, port, workers, app, log_level, proxies, access_log) -> 
     ).serve()
 
 
+class QuietWebsocketAccepts(logging.Filter):
+    """Logs each websocket's "[accepted]", "connection open" and "connection closed" at DEBUG, not INFO.
+
+    uvicorn (and the ``websockets`` protocol it passes its logger to) writes those three lines for every
+    connection: 10,000 lines for a connection storm of 5,000 viewers, formatted and written while the
+    event loop should be answering handshakes. Refusals (403) and errors keep their level.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno == logging.INFO and (
+                record.msg in ("connection open", "connection closed")
+                or (isinstance(record.msg, str) and record.msg.endswith('"WebSocket %s" [accepted]'))):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
 def uvicorn_app():
     """uvicorn's factory: the application named by ``serve``, keeping the server's websocket ``send`` in reach."""
     from uvicorn.importer import import_from_string
 
+    error_log = logging.getLogger("uvicorn.error")
+    if not any(isinstance(existing, QuietWebsocketAccepts) for existing in error_log.filters):
+        error_log.addFilter(QuietWebsocketAccepts())
     return KeepServerSend(import_from_string(os.environ[_UVICORN_APP]))
 
 

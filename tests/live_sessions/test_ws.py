@@ -174,6 +174,23 @@ async def test_unknown_sessions_are_refused(live_server, scene):
             pass
 
 
+async def test_malformed_requests_are_refused_at_the_handshake(live_server, scene):
+    base = ws_url(live_server, "/ws/live-sessions/")
+    for path in (f"{scene.session_id}?after=abc", f"{scene.session_id}?after=1e3", "0", "9" * 20, "1" * 5000):
+        with pytest.raises(InvalidStatus) as refused:
+            async with connect(base + path):
+                pass
+        assert refused.value.response.status_code == 403, path
+    async with connect(f"{base}{scene.session_id}?after=-4&after=junk") as viewer:  # the first one counts
+        assert (await next_recorded(viewer))["seq"] == 1
+
+
+async def test_a_viewer_ahead_of_the_record_is_told_to_reset_then_gets_everything(live_server, scene):
+    async with connect(ws_url(live_server, f"/ws/live-sessions/{scene.session_id}?after=50")) as viewer:
+        assert (await receive_json(viewer))["type"] == "reset"
+        assert (await next_recorded(viewer))["seq"] == 1
+
+
 async def test_oversized_and_flooding_messages_close_the_socket(live_server, scene):
     path = ws_url(live_server, f"/ws/live-sessions/{scene.session_id}")
     async with connect(path) as viewer:
