@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import time_machine
 
 from analytics import snapshots
+from engagement import clock
 from engagement.jobs import REGISTRY, run_eagerly
 from tests.analytics import factories
 from tests.support import assert_max_queries
@@ -47,8 +48,12 @@ async def test_the_job_precomputes_and_requests_serve_it_until_it_is_too_old(cli
 async def test_an_old_snapshot_is_served_while_nothing_changed(client, cast, make_consultation):
     consultation = await make_consultation("fgw")
     await factories.opinion(consultation["id"])
-    await run_eagerly(REGISTRY["analytics.refresh_statistics"], ())
-    later = datetime.now(UTC) + timedelta(seconds=snapshots.MAX_AGE + 60)
+    # At 10:00 Beijing time tomorrow, and MAX_AGE + 60 s later: the same Beijing day whatever the hour of the run
+    # (a snapshot of yesterday is never served: overdue figures change with the day).
+    computed = datetime.combine(clock.today() + timedelta(days=1), time(10), clock.LOCAL_TIMEZONE)
+    with time_machine.travel(computed, tick=False):
+        await run_eagerly(REGISTRY["analytics.refresh_statistics"], ())
+    later = computed + timedelta(seconds=snapshots.MAX_AGE + 60)
     with time_machine.travel(later, tick=False), assert_max_queries(2):  # the snapshot, the newest workflow event
         data = await adoption(client, by="consultation")
     assert data["items"][0]["opinions"] == 1
