@@ -49,6 +49,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import WebSocketDisconnect
 from litestar.params import FromPath, FromQuery
 
+from engagement.contract import MAX_ID
 from engagement.errors import NotFound
 from engagement.i18n import _
 from engagement.live import FrameWriter, direct_websocket, encode_event, frame_writer, text_frame
@@ -602,7 +603,6 @@ class DirectSocket:
         await self._out({"type": "websocket.close", "code": code, "reason": reason or ""})
 
 
-MAX_SESSION_ID = 2**63 - 1  # ids are 64-bit integers in both databases; beyond, no session can exist
 _AFTER = re.compile(r"-?[0-9]{1,19}")
 _channels_of: dict[int, ChannelsPlugin] = {}
 
@@ -635,7 +635,7 @@ async def direct_live_session_socket(app: Any, scope: Any, receive: Any, send: A
     if not origin_allowed(origin, host or "", require=False):
         await socket.close(code=CLOSE_FORBIDDEN_ORIGIN)
         return
-    if not 1 <= session_id <= MAX_SESSION_ID:
+    if not 1 <= session_id <= MAX_ID:  # a 32-bit column on PostgreSQL: a bigger id cannot exist (engagement.contract)
         await socket.close(code=CLOSE_NOT_FOUND)
         return
     channels = _channels_of.get(id(app))
