@@ -18,12 +18,14 @@ if [ -d /dev/shm ] && [ -w /dev/shm ]; then SCRATCH="$(mktemp -d /dev/shm/engage
 
 embedded_run() {
   env -u ENGAGEMENT_DATABASE_URL -u ENGAGEMENT_REDIS_URL -u ENGAGEMENT_JOBS ENGAGEMENT_TEST_RUN=embedded \
+    ENGAGEMENT_TEST_RUNS="$runs" \
     $PY -m pytest -q --basetemp="$SCRATCH/embedded-tmp" "$@" >"$LOGS/embedded.log" 2>&1
 }
 
-# The tests marked database_independent ran in the first run already (tests/conftest.py leaves them out).
+# A test marked database_independent runs in one of the two (tests/conftest.py): most in the first,
+# those marked database_independent(run="services") in the second, to balance the runs' times.
 services_run() {
-  ENGAGEMENT_TEST_RUN=services ENGAGEMENT_DATABASE_URL="$PG_URL" ENGAGEMENT_REDIS_URL="$REDIS_URL" \
+  ENGAGEMENT_TEST_RUN=services ENGAGEMENT_TEST_RUNS="$runs" ENGAGEMENT_DATABASE_URL="$PG_URL" ENGAGEMENT_REDIS_URL="$REDIS_URL" \
     $PY -m pytest -q --basetemp="$SCRATCH/services-tmp" "$@" >"$LOGS/services.log" 2>&1
 }
 
@@ -37,6 +39,8 @@ else
   services_wanted=0
 fi
 
+runs=one
+[ "$services_wanted" = 1 ] && runs=both
 started=$SECONDS
 echo "== run 1: embedded default (SQLite, in-process backends, eager jobs): log $LOGS/embedded.log"
 [ "$services_wanted" = 1 ] && echo "== run 2: PostgreSQL + Redis + Celery worker: log $LOGS/services.log"

@@ -58,13 +58,23 @@ def pytest_report_header(config):
 
 
 def pytest_collection_modifyitems(config, items):
-    """The services run of ``make test`` (ENGAGEMENT_TEST_RUN=services) leaves out what the first run covered."""
-    if os.environ.get("ENGAGEMENT_TEST_RUN") != "services":
-        return
-    independent = [item for item in items if item.get_closest_marker("database_independent")]
-    if independent:
-        config.hook.pytest_deselected(items=independent)
-        items[:] = [item for item in items if not item.get_closest_marker("database_independent")]
+    """A test marked ``database_independent`` runs in one run of ``make test``, not both: in the embedded run,
+    or with ``database_independent(run="services")`` in the services run when both runs happen
+    (ENGAGEMENT_TEST_RUNS=both, set by scripts/run-tests.sh), which balances the two runs' times."""
+    run = os.environ.get("ENGAGEMENT_TEST_RUN")
+    both = os.environ.get("ENGAGEMENT_TEST_RUNS") == "both"
+
+    def runs_elsewhere(item) -> bool:
+        marker = item.get_closest_marker("database_independent")
+        if marker is None:
+            return False
+        home = marker.kwargs.get("run", "embedded")
+        return home != "services" if run == "services" else both and home == "services"
+
+    elsewhere = [item for item in items if runs_elsewhere(item)]
+    if elsewhere:
+        config.hook.pytest_deselected(items=elsewhere)
+        items[:] = [item for item in items if not runs_elsewhere(item)]
 
 
 def _reset_database() -> None:

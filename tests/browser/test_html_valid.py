@@ -144,7 +144,7 @@ def describe(messages: list[dict], names: dict[str, str]) -> str:
 
 
 @pytest.mark.browser
-@pytest.mark.database_independent  # markup comes from the templates: the first run of `make test` covers it
+@pytest.mark.database_independent(run="services")  # markup comes from the templates: one run covers it
 def test_every_public_page_of_the_demo_site_is_valid_html(live_server, tmp_path):
     load_demo()
     with httpx.Client(base_url=live_server, timeout=30) as http:
