@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from engagement import clock
 from mailbox import services as mailbox
 from tests.analytics import factories
 from tests.analytics.factories import at, decide
@@ -105,7 +106,7 @@ async def test_staff_pages_refuse_others(client, cast):
 
 async def test_a_report_made_and_published_through_the_forms(client, cast, data):
     token = (await log_in_page(client, cast.fgw_editor))["x-csrftoken"]
-    today = datetime.now(UTC).date()
+    today = clock.today()  # Beijing: the period is of Beijing dates (at 00:10 Beijing the UTC date is yesterday)
     response = await client.post("/staff/statistics/reports", data={
         "title": "本月意见采纳情况", "period_start": today.replace(day=1).isoformat(), "period_end": today.isoformat(),
         "department": "fgw", "_csrf_token": token})
