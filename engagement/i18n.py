@@ -81,19 +81,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return catalogue(current_language.get(), current_module.get()).ngettext(singular, plural, n)
 
 
-@pass_context
-def template_gettext(context, message: str) -> str:
-    """Jinja's gettext: the template's own module first (``mailbox/...``), else the request's."""
-    module = module_of(context.name) or current_module.get()
-    return catalogue(current_language.get(), module).gettext(message)
-
-
-@pass_context
-def template_ngettext(context, singular: str, plural: str, n: int) -> str:
-    module = module_of(context.name) or current_module.get()
-    return catalogue(current_language.get(), module).ngettext(singular, plural, n)
-
-
 # Jinja's own newstyle gettext goes through three ``Context.call`` layers (``_`` -> ``gettext`` -> the callable),
 # then wraps the translation in ``Markup`` and formats it with ``%`` on every call; a page has 50-100 of them and
 # they were ~40% of a consultation page's render. The same result, computed once per string and language:
@@ -134,7 +121,10 @@ def fast_template_ngettext(context, singular: str, plural: str, n: int, **variab
 
 
 def install_fast_gettext(environment) -> None:
-    """Replace the i18n extension's ``_``/``gettext``/``ngettext`` globals (installed newstyle) by the above."""
+    """The i18n extension's ``_``/``gettext``/``ngettext`` as the above: newstyle (``{% trans %}`` compiles to
+    calls with keyword variables), without ``install_gettext_callables``' wrappers. The template's own module
+    is looked up first (``mailbox/...``), else the request's."""
+    environment.newstyle_gettext = True
     environment.globals.update(_=fast_template_gettext, gettext=fast_template_gettext,
                                ngettext=fast_template_ngettext)
 

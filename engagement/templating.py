@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 from jinja2 import Environment, pass_context
 
 from engagement import clock, permissions
-from engagement.i18n import HTML_LANG, LANGUAGES, current_language, install_fast_gettext
+from engagement.i18n import HTML_LANG, LANGUAGES, current_language
 from engagement.modules import manifests
 from engagement.settings import Settings
 
@@ -61,7 +61,6 @@ def register_time_filters(environment: Environment) -> None:
 
 
 def register_template_globals(environment: Environment, settings: Settings) -> None:
-    install_fast_gettext(environment)
     # Outside development the templates do not change while the process runs: no stat() of every template
     # (and of each one it extends or includes) on every render.
     environment.auto_reload = settings.env == "development"

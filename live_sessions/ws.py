@@ -617,7 +617,7 @@ async def direct_live_session_socket(app: Any, scope: Any, receive: Any, send: A
     """
     socket = DirectSocket(scope, receive, send)
     digits = scope["path_params"]["session_id"].lstrip("0")
-    session_id = int(digits) if 0 < len(digits) <= 19 else 0
+    session_id = int(digits) if 0 < len(digits) <= 10 else 0  # more digits: above MAX_ID, refused below
     after = 0
     for name, value in parse_qsl(scope.get("query_string", b"").decode("latin-1")):
         if name == "after":
