@@ -24,8 +24,17 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from analytics.filters import Filters, department_sql, is_postgres, local_date_sql, local_month_sql
-from analytics.letter_facts import month_start_sql, period_parts, span_sql
+from analytics.filters import (
+    Filters,
+    department_sql,
+    is_postgres,
+    local_date_sql,
+    local_month_sql,
+    month_start_sql,
+    period_parts,
+    same_month_sql,
+    span_sql,
+)
 from analytics.tables import AdoptionCount, FactState, OpinionFact
 from consultations.tables import Moderation
 from consultations.workflows import OPINION_DECISION
@@ -172,14 +181,6 @@ async def _insert(scope: str | None, scope_values: list[Any]) -> None:
         f"LEFT JOIN s ON s.target_id = o.id LEFT JOIN workflow_event e ON e.id = s.settled_id{where}"
     )
     await OpinionFact.raw(sql, *values)
-
-
-def same_month_sql(one: str, other: str) -> str:
-    """SQL: two timestamps fall in the same Beijing month (PostgreSQL: date_trunc, cheaper than to_char)."""
-    if is_postgres():
-        zone = "'Asia/Shanghai'"
-        return f"date_trunc('month', {one} AT TIME ZONE {zone}) = date_trunc('month', {other} AT TIME ZONE {zone})"
-    return f"{local_month_sql(one)} = {local_month_sql(other)}"
 
 
 async def _count(consultations: str | None, scope_values: list[Any]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from piccolo.engine import engine_finder
 
@@ -100,3 +101,53 @@ def department_sql(column: str, filters: Filters, values: list) -> str:
         return ""
     values.append(filters.department_id)
     return f" AND {column} = {{}}"
+
+
+def month_start_sql(column: str) -> str:
+    if is_postgres():
+        return f"CAST(date_trunc('month', {column}) AS DATE)"
+    return f"date({column}, 'start of month')"
+
+
+def same_month_sql(one: str, other: str) -> str:
+    """SQL: two timestamps fall in the same Beijing month (PostgreSQL: date_trunc, cheaper than to_char)."""
+    if is_postgres():
+        zone = "'Asia/Shanghai'"
+        return f"date_trunc('month', {one} AT TIME ZONE {zone}) = date_trunc('month', {other} AT TIME ZONE {zone})"
+    return f"{local_month_sql(one)} = {local_month_sql(other)}"
+
+
+# ---------- a period as whole months and the days at its ends ----------
+
+
+def next_month(day: date) -> date:
+    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def period_parts(filters: Filters) -> tuple[tuple[date | None, date | None] | None, list[tuple[date | None, date | None]]]:
+    """The period as whole months [m1, m2) (None: no whole month) and the days outside them, [start, end) each.
+
+    An open end stays open (None): with no start, every month before the end's month is whole."""
+    start, end = filters.period_start, filters.period_end
+    end_excl = end + timedelta(days=1) if end is not None else None
+    m1 = None if start is None else (start if start.day == 1 else next_month(start))
+    m2 = None if end_excl is None else (end_excl if end_excl.day == 1 else end_excl.replace(day=1))
+    if m1 is not None and m2 is not None and m1 >= m2:
+        return None, [(start, end_excl)]
+    edges: list[tuple[date | None, date | None]] = []
+    if start is not None and m1 is not None and start < m1:
+        edges.append((start, m1))
+    if end_excl is not None and m2 is not None and m2 < end_excl:
+        edges.append((m2, end_excl))
+    return (m1, m2), edges
+
+
+def span_sql(column: str, bounds: tuple[date | None, date | None], values: list[Any]) -> str:
+    sql = []
+    if bounds[0] is not None:
+        sql.append(f"{column} >= {{}}")
+        values.append(bounds[0])
+    if bounds[1] is not None:
+        sql.append(f"{column} < {{}}")
+        values.append(bounds[1])
+    return " AND ".join(sql) or "1 = 1"

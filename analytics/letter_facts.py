@@ -30,7 +30,17 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
-from analytics.filters import Filters, is_postgres, local_date_sql, local_midnight, local_month_sql
+from analytics.filters import (
+    Filters,
+    is_postgres,
+    local_date_sql,
+    local_midnight,
+    local_month_sql,
+    month_start_sql,
+    next_month,
+    period_parts,
+    span_sql,
+)
 from analytics.tables import LetterCount, LetterFactState, Workday
 from engagement import clock, workdays
 from engagement.db import lock_row_for_update, unit_of_work
@@ -46,12 +56,6 @@ COLUMNS = "department, grain, day, month, days, on_time, due_date, n, rated, rat
 def calendar_sha256(calendar: workdays.Calendar) -> str:
     text = ",".join(f"{day.isoformat()}:{int(flag)}" for day, flag in sorted(calendar.items()))
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-def month_start_sql(column: str) -> str:
-    if is_postgres():
-        return f"CAST(date_trunc('month', {column}) AS DATE)"
-    return f"date({column}, 'start of month')"
 
 
 # ---------- keeping them up to date ----------
@@ -195,16 +199,12 @@ def _ranges(days: list[date], months: bool = False) -> list[tuple[date, date]]:
     """Sorted days (or months' first days) as [start, end) ranges, neighbours merged."""
     ranges: list[tuple[date, date]] = []
     for day in days:
-        end = _next_month(day) if months else day + timedelta(days=1)
+        end = next_month(day) if months else day + timedelta(days=1)
         if ranges and ranges[-1][1] >= day:
             ranges[-1] = (ranges[-1][0], max(ranges[-1][1], end))
         else:
             ranges.append((day, end))
     return ranges
-
-
-def _next_month(day: date) -> date:
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
 def _day_ranges(column: str, ranges: list[tuple[date, date]]) -> tuple[str, list[Any]]:
@@ -256,35 +256,6 @@ async def _count_months(ranges: list[tuple[date, date]] | None) -> None:
 
 
 # ---------- reading them ----------
-
-def period_parts(filters: Filters) -> tuple[tuple[date | None, date | None] | None, list[tuple[date | None, date | None]]]:
-    """The period as whole months [m1, m2) (None: no whole month) and the days outside them, [start, end) each.
-
-    An open end stays open (None): with no start, every month before the end's month is whole."""
-    start, end = filters.period_start, filters.period_end
-    end_excl = end + timedelta(days=1) if end is not None else None
-    m1 = None if start is None else (start if start.day == 1 else _next_month(start))
-    m2 = None if end_excl is None else (end_excl if end_excl.day == 1 else end_excl.replace(day=1))
-    if m1 is not None and m2 is not None and m1 >= m2:
-        return None, [(start, end_excl)]
-    edges: list[tuple[date | None, date | None]] = []
-    if start is not None and m1 is not None and start < m1:
-        edges.append((start, m1))
-    if end_excl is not None and m2 is not None and m2 < end_excl:
-        edges.append((m2, end_excl))
-    return (m1, m2), edges
-
-
-def span_sql(column: str, bounds: tuple[date | None, date | None], values: list[Any]) -> str:
-    sql = []
-    if bounds[0] is not None:
-        sql.append(f"{column} >= {{}}")
-        values.append(bounds[0])
-    if bounds[1] is not None:
-        sql.append(f"{column} < {{}}")
-        values.append(bounds[1])
-    return " AND ".join(sql) or "1 = 1"
-
 
 async def counts(filters: Filters, today: date, keys: tuple[str, ...] = ("department", "month")) -> list[dict[str, Any]]:
     """Letters per department and month of receipt (those of ``keys``; the others are NULL), answered or
