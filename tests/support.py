@@ -172,15 +172,15 @@ async def _jobs_settled() -> None:
     wrote a row pointing at a deleted letter. Asking Redis costs a round trip; without Celery (jobs run in
     the process that queued them) there is nothing to wait for.
     """
-    deadline = time.monotonic() + JOBS_SETTLE_SECONDS
-    interval = POLL_SECONDS
-    while (pending := celery_jobs_pending()) and time.monotonic() < deadline:
-        await asyncio.sleep(interval)
-        interval = min(interval * 1.25, MAX_POLL_SECONDS)
-    if pending:
+    async def idle() -> bool:
+        return celery_jobs_pending() == 0
+
+    try:
+        await wait_until(idle, "the Celery worker to run the last test's jobs", timeout=JOBS_SETTLE_SECONDS)
+    except AssertionError:
         import warnings
 
-        warnings.warn(f"the Celery worker still had {pending} job(s) after {JOBS_SETTLE_SECONDS}s: "
+        warnings.warn(f"the Celery worker still had {celery_jobs_pending()} job(s) after {JOBS_SETTLE_SECONDS}s: "
                       "the next test's tables are emptied under them", stacklevel=1)
 
 
