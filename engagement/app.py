@@ -14,7 +14,6 @@ from litestar import Litestar
 from litestar.config.csrf import CSRFConfig
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -32,6 +31,7 @@ from engagement.db import PooledSQLiteEngine
 from engagement.live import WebsocketsPerAddress, create_channels_plugin
 from engagement.modules import load_task_modules, manifests
 from engagement.page_cache import PageCache, PageCacheMiddleware, flush_counted_hits
+from engagement.ratelimit import AddressLimit, RateLimit
 from engagement.resilience import CONNECT_TIMEOUT_SECONDS, REDIS_SOCKET_TIMEOUT_SECONDS, RedisWithFallbackStore
 from engagement.sessions import RenewingSessionConfig
 from engagement.settings import Settings, get_settings
@@ -117,13 +117,9 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int | No
     # Outermost first: refuse beyond capacity before anything else; cached pages still count against the rate limit.
     middleware = [DefineMiddleware(ShedLoad, gate=InFlight(settings.max_in_flight))]
     if rate_limit_per_minute:
-        middleware.append(
-            RateLimitConfig(
-                rate_limit=("minute", rate_limit_per_minute),
-                store="rate_limit",
-                exclude=["^/static/", "^/healthz$"],  # regular expressions searched in the path: anchored
-            ).middleware
-        )
+        # Regular expressions searched in the path: anchored.
+        limit = AddressLimit(rate_limit_per_minute, redis, exclude=["^/static/", "^/healthz$"])
+        middleware.append(DefineMiddleware(RateLimit, limit=limit))
     middleware.append(DefineMiddleware(PageCacheMiddleware, cache=PageCache(redis, ttl=settings.page_cache_seconds)))
     middleware.append(DefineMiddleware(WebsocketsPerAddress, limit=settings.ws_connections_per_address,
                                        open_sockets=Counter()))

@@ -3,7 +3,7 @@
 - The database unreachable (refused, reset, restarting): every request that needs it answers 503 with
   ``Retry-After`` (JSON on the API, the error page elsewhere), never a 500 or a hang; connection
   attempts are refused at once or time out within ``CONNECT_TIMEOUT_SECONDS``.
-- Redis unreachable: the stores (per-address rate limit, website sessions) fall back to this process's
+- Redis unreachable: the website sessions (their store) and the per-address rate limit (engagement/ratelimit.py) fall back to this process's
   memory (:class:`RedisWithFallbackStore`), so pages, the API and submissions go on; live events
   published meanwhile wait in the process and go out once Redis answers again, and the subscription
   reconnects by itself (:class:`ResilientRedisStreamBackend`); viewers put late events in order and
@@ -50,7 +50,7 @@ DATABASE_UNAVAILABLE_ERRORS = (
 SERVICE_UNAVAILABLE_ERRORS = (*DATABASE_UNAVAILABLE_ERRORS, RedisConnectionError, RedisTimeoutError)
 
 
-class _RedisHealth:
+class RedisHealth:
     """Shared by the stores of one Redis client: whether to try Redis now."""
 
     def __init__(self) -> None:
@@ -72,10 +72,10 @@ class RedisWithFallbackStore(NamespacedStore):
     sessions held in Redis are back once it is.
     """
 
-    def __init__(self, primary: RedisStore, health: _RedisHealth | None = None) -> None:
+    def __init__(self, primary: RedisStore, health: RedisHealth | None = None) -> None:
         self.primary = primary
         self.fallback = MemoryStore()
-        self.health = health or _RedisHealth()
+        self.health = health or RedisHealth()
 
     def with_namespace(self, namespace: str) -> RedisWithFallbackStore:
         return RedisWithFallbackStore(self.primary.with_namespace(namespace), self.health)

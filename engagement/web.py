@@ -34,6 +34,7 @@ from engagement.contract import reject_ids_out_of_range
 from engagement.errors import DomainError, NotAuthenticated, ServiceUnavailable, TooManyRequests
 from engagement.forms import validation_detail
 from engagement.i18n import DEFAULT_LANGUAGE, N_, _, current_language, current_module, module_of, normalise_language
+from engagement.ratelimit import WINDOW_SECONDS as RATE_LIMIT_WINDOW_SECONDS
 from engagement.resilience import RETRY_AFTER_SECONDS, SERVICE_UNAVAILABLE_ERRORS
 from engagement.verification import VerifiedCitizen, citizen_from_token, verify_code
 
@@ -206,15 +207,9 @@ def handle_http_error(request: Request, error: HTTPException) -> Response:
     preferences_for(request.scope)
     detail = _(message) if message and (status_code >= 404 or not error.detail) else error.detail
     headers = {k: v for k, v in (error.headers or {}).items()}
-    if status_code == 429:
-        headers.setdefault("retry-after", _retry_after(headers))
+    if status_code == 429:  # engagement.ratelimit says when its window ends; any other 429: a window
+        headers.setdefault("retry-after", str(RATE_LIMIT_WINDOW_SECONDS))
     return error_response(request, status_code, detail or _("Something went wrong."), None, headers)
-
-
-def _retry_after(headers: dict[str, str]) -> str:
-    """Seconds until the rate-limit window resets (Litestar's middleware sends only ``RateLimit-Reset``)."""
-    reset = next((value for key, value in headers.items() if key.lower() == "ratelimit-reset"), "")
-    return str(max(1, int(reset))) if reset.strip().lstrip("-").isdigit() else "60"
 
 
 def handle_server_error(request: Request, error: Exception) -> Response:
