@@ -30,7 +30,7 @@ from engagement.contract import ContractJsonRenderPlugin, document_errors
 from engagement.db import PooledSQLiteEngine
 from engagement.live import WebsocketsPerAddress, create_channels_plugin
 from engagement.modules import load_task_modules, manifests
-from engagement.page_cache import PageCache, PageCacheMiddleware, flush_counted_hits
+from engagement.page_cache import REDIS_GENERATION_KEY, PageCache, PageCacheMiddleware, flush_counted_hits
 from engagement.ratelimit import AddressLimit, RateLimit
 from engagement.resilience import CONNECT_TIMEOUT_SECONDS, REDIS_SOCKET_TIMEOUT_SECONDS, RedisWithFallbackStore
 from engagement.sessions import RenewingSessionConfig
@@ -117,8 +117,9 @@ def create_app(settings: Settings | None = None, rate_limit_per_minute: int | No
     # Outermost first: refuse beyond capacity before anything else; cached pages still count against the rate limit.
     middleware = [DefineMiddleware(ShedLoad, gate=InFlight(settings.max_in_flight))]
     if rate_limit_per_minute:
-        # Regular expressions searched in the path: anchored.
-        limit = AddressLimit(rate_limit_per_minute, redis, exclude=["^/static/", "^/healthz$"])
+        # Regular expressions searched in the path: anchored. The page cache's generation comes with the count.
+        limit = AddressLimit(rate_limit_per_minute, redis, exclude=["^/static/", "^/healthz$"],
+                             read_along=REDIS_GENERATION_KEY)
         middleware.append(DefineMiddleware(RateLimit, limit=limit))
     middleware.append(DefineMiddleware(PageCacheMiddleware, cache=PageCache(redis, ttl=settings.page_cache_seconds)))
     middleware.append(DefineMiddleware(WebsocketsPerAddress, limit=settings.ws_connections_per_address,

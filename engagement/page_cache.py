@@ -50,6 +50,7 @@ from litestar.types import ASGIApp, Message, Receive, Scope, Send
 from redis.asyncio import Redis
 
 from engagement import db
+from engagement.ratelimit import SHARED_READ
 from engagement.resilience import REDIS_ERRORS
 from engagement.web import preferences_for
 
@@ -96,10 +97,12 @@ class Generation:
         self.redis = redis
         self.redis_down_until = 0.0
 
-    async def current(self) -> tuple[int, int] | None:
+    async def current(self, scope: Scope) -> tuple[int, int] | None:
         local = _local_generation
         if self.redis is None:
             return local, 0
+        if SHARED_READ in scope:  # read by the rate limit at the start of this request, in its round trip
+            return local, int(scope.pop(SHARED_READ) or 0)
         if time.monotonic() < self.redis_down_until:
             return None
         try:
@@ -260,7 +263,7 @@ class PageCacheMiddleware:
         key = self._key(scope)
         deadline = time.monotonic() + MISS_WAIT_SECONDS
         while True:
-            generation = await self.cache.generation.current()  # read before rendering: see Entry.generation
+            generation = await self.cache.generation.current(scope)  # read before rendering: see Entry.generation
             if generation is None:
                 await self.app(scope, receive, send)
                 return

@@ -35,11 +35,13 @@ from engagement.resilience import REDIS_ERRORS, RedisHealth
 WINDOW_SECONDS = 60
 REDIS_KEY_PREFIX = "engagement:rate-limit:"
 UNKNOWN_ADDRESS = "127.0.0.1"  # what Litestar's limiter counted a request without a client under
-# One round trip: the count of this address in this window, the key expiring with its window.
+SHARED_READ = "engagement.shared_read"  # the scope key of the value read along with the count (see AddressLimit)
+# One round trip: the count of this address in this window (the key expiring with its window), and the
+# value of KEYS[2] read along with it.
 _COUNT_SCRIPT = """
 local count = redis.call('INCR', KEYS[1])
 if count == 1 then redis.call('EXPIRE', KEYS[1], ARGV[1]) end
-return count
+return {count, redis.call('GET', KEYS[2])}
 """
 
 
@@ -58,11 +60,17 @@ class LocalCounts:
 
 
 class AddressLimit:
-    """Counts each client address's requests per window, in Redis when there is one, else in this process."""
+    """Counts each client address's requests per window, in Redis when there is one, else in this process.
+
+    With Redis, the same round trip reads the key ``read_along`` and leaves its value (bytes or None) in
+    ``scope[SHARED_READ]``: the page cache's shared generation, which every cacheable request needs, so a
+    cached page costs one round trip instead of two.
+    """
 
     def __init__(self, per_minute: int, redis: Redis | None = None, exclude: Iterable[str] = (),
-                 clock: Callable[[], float] = time.time) -> None:
+                 clock: Callable[[], float] = time.time, read_along: str = "") -> None:
         self.per_minute = per_minute
+        self.read_along = read_along
         self.excluded = re.compile("|".join(exclude)) if exclude else None
         self.clock = clock
         self.local = LocalCounts()
@@ -85,15 +93,17 @@ class AddressLimit:
         window = int(now // WINDOW_SECONDS)
         client = scope.get("client")
         address = client[0] if client else UNKNOWN_ADDRESS
-        if await self._add(address, window) > self.per_minute:
+        if await self._add(scope, address, window) > self.per_minute:
             retry_after = max(1, math.ceil((window + 1) * WINDOW_SECONDS - now))
             raise TooManyRequestsException(headers={"retry-after": str(retry_after)})
 
-    async def _add(self, address: str, window: int) -> int:
+    async def _add(self, scope: Scope, address: str, window: int) -> int:
         if self._count_in_redis is not None and self.health.usable():
             try:
-                return int(await self._count_in_redis(keys=[f"{REDIS_KEY_PREFIX}{window}:{address}"],
-                                                      args=[WINDOW_SECONDS]))
+                count, scope[SHARED_READ] = await self._count_in_redis(
+                    keys=[f"{REDIS_KEY_PREFIX}{window}:{address}", self.read_along or REDIS_KEY_PREFIX],
+                    args=[WINDOW_SECONDS])
+                return int(count)
             except REDIS_ERRORS as error:
                 self.health.failed(error)
         return self.local.add(address, window)

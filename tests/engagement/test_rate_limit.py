@@ -71,3 +71,32 @@ async def test_with_redis_unreachable_each_process_still_limits():
     async with app.lifespan(), visitor(app, "10.3.0.1") as http:
         statuses = [(await http.get("/api/v1/departments")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
+
+
+async def test_the_shared_page_generation_read_with_the_count_still_invalidates_cached_pages():
+    """With Redis the limiter's round trip also reads the page cache's generation: another process's write shows."""
+    from redis.asyncio import Redis
+
+    from engagement.page_cache import REDIS_GENERATION_KEY
+    from tests.support import captured_queries
+
+    require_service("redis")
+    app = create_app(rate_limit_per_minute=1000)
+
+    async def queries_of(http) -> int:
+        with captured_queries() as statements:
+            assert (await http.get("/consultations")).status_code == 200
+        return len(statements)
+
+    async with app.lifespan(), visitor(app, "10.4.0.1") as http:
+        await queries_of(http)
+        cached = await queries_of(http)
+        other_process = Redis.from_url(get_settings().redis_url)
+        try:
+            await other_process.incr(REDIS_GENERATION_KEY)  # what the page cache does there after a write
+        finally:
+            await other_process.aclose()
+        rendered_again = await queries_of(http)
+        cached_again = await queries_of(http)
+    assert (cached, cached_again) == (0, 0)
+    assert rendered_again > 0
