@@ -64,6 +64,7 @@ APP_PATHS = {
     "statistics": "/statistics",
     "mailbox": "/mailbox",
     "letter": "/mailbox/letters/{letter}",
+    "mailbox-search": "/mailbox/search?q=%E5%99%AA%E9%9F%B3",  # 噪音 (noise), a two-character term
     "rectifications": "/rectifications",
     "healthz": "/healthz",
 }
@@ -330,6 +331,7 @@ async def _generate(url: str, duration: float, concurrency: int) -> dict:
     port, _slash, path = port_path.partition("/")
     # Each request comes "through the proxy" from its own client address, as on a busy portal,
     # so the per-client rate limit does not turn the measurement into one of 429 responses.
+    path = path.replace("%", "%%")  # a percent-encoded query, not a placeholder of the address below
     request = f"GET /{path} HTTP/1.1\r\nHost: {host}:{port}\r\nX-Forwarded-For: 10.%d.%d.%d\r\n\r\n".encode()
     warm = time.perf_counter() + WARMUP
     end = warm + duration
