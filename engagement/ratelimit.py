@@ -55,8 +55,8 @@ class LocalCounts:
     def add(self, address: str, window: int) -> int:
         if window != self.window:
             self.window, self.counts = window, {}
-        count = self.counts[address] = self.counts.get(address, 0) + 1
-        return count
+        self.counts[address] = self.counts.get(address, 0) + 1
+        return self.counts[address]
 
 
 class AddressLimit:
