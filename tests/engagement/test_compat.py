@@ -12,8 +12,11 @@ import piccolo
 import pytest
 from litestar import Litestar, get, websocket_listener
 from litestar.testing import TestClient
+from piccolo.columns import ForeignKey, Varchar
+from piccolo.columns.reference import LazyTableReference
 from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.querystring import QueryString
+from piccolo.table import Table
 
 from engagement import compat
 from engagement.db import PooledSQLiteEngine
@@ -103,3 +106,53 @@ async def test_without_a_pool_each_query_gets_a_new_connection(tmp_path):
     await engine.run_ddl("CREATE TEMP TABLE probe (x INTEGER)")
     with pytest.raises(sqlite3.OperationalError, match="no such table"):
         await engine.run_querystring(QueryString("SELECT x FROM probe"))
+
+
+# ---------- ForeignKey.__getattribute__ ----------
+
+PICCOLO_FOREIGN_KEY_GETATTRIBUTE_SHA256 = "0f3e348150c5efd8423dce1ce57b8574c532634964d00fbed6e741f5b67a3d6d"
+
+
+def test_the_foreign_key_getattribute_we_replace_is_the_source_we_copied():
+    """compat._foreign_key_getattribute is Piccolo 1.38.0's method with the dir() check moved: re-copy on change."""
+    import hashlib
+
+    source = inspect.getsource(compat.PICCOLO_FOREIGN_KEY_GETATTRIBUTE)
+    assert hashlib.sha256(source.encode()).hexdigest() == PICCOLO_FOREIGN_KEY_GETATTRIBUTE_SHA256
+    assert "name not in dir(self)" in source
+    assert ForeignKey.__getattribute__ is compat._foreign_key_getattribute
+
+
+class LazyChild(Table, tablename="lazy_child"):
+    """Never created in a database: the tests only build SQL from it."""
+
+    name = Varchar(length=20)
+    parent = ForeignKey(references=LazyTableReference("LazyParent", module_path=__name__))
+
+
+class LazyParent(Table, tablename="lazy_parent"):
+    name = Varchar(length=20)
+    parent = ForeignKey(references="self", null=True)
+
+
+def _sql_of_joins() -> list[str]:
+    from engagement.tables import AuditEntry, StaffUser
+    queries = [
+        StaffUser.select(StaffUser.username, StaffUser.department.slug, StaffUser.department.all_columns()),
+        AuditEntry.select(AuditEntry.actor.department.name, AuditEntry.actor.username)
+        .where(AuditEntry.actor.department.slug == "fgw").output(nested=True),
+        AuditEntry.select(*AuditEntry.actor.all_columns(exclude=[AuditEntry.actor.password_hash])),
+        LazyChild.select(LazyChild.name, LazyChild.parent.name, LazyChild.parent.parent.name),
+    ]
+    return [str(query) for query in queries]
+
+
+def test_joins_build_the_same_sql_as_with_piccolos_own_method(monkeypatch):
+    ours = _sql_of_joins()
+    monkeypatch.setattr(ForeignKey, "__getattribute__", compat.PICCOLO_FOREIGN_KEY_GETATTRIBUTE)
+    assert ours == _sql_of_joins()
+    assert 'JOIN "lazy_parent" "lazy_child$parent"' in ours[3]
+
+
+def test_a_lazily_referenced_tables_columns_are_set_up_on_first_use():
+    assert LazyChild.parent.name._meta.call_chain[0]._meta.name == "parent"
