@@ -42,6 +42,7 @@ from mailbox.schemas import (
 )
 
 INDEX = "/mailbox"
+RECENT_COUNT = 5  # published letters under the form
 NOT_KEPT = frozenset({"code", "_csrf_token", "return_to"})  # never shown again in a re-rendered form
 
 
@@ -54,7 +55,6 @@ def _choices() -> dict[str, Any]:
 
 
 async def _index_context(request: Request, **extra: Any) -> dict[str, Any]:
-    recent = await services.search_published(page_size=5)
     departments = await services.departments()
     return {
         **_choices(),
@@ -62,7 +62,7 @@ async def _index_context(request: Request, **extra: Any) -> dict[str, Any]:
         "departments": departments,
         "desk_slug": next((row["slug"] for row in departments if row["is_receiving_desk"]), None),
         "statistics": await services.statistics(),
-        "recent": _public_page(recent).items,
+        "recent": [public_letter_view(row) for row in await services.latest_published(RECENT_COUNT)],
         **extra,
     }
 

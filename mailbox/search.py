@@ -19,6 +19,7 @@ Totals: see :func:`total_matches` (counting every one of 100,000 matches costs m
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
@@ -90,7 +91,7 @@ def any_term_condition(terms: list[str]) -> WhereRaw | None:
     return condition
 
 
-async def newest_matches(columns: list, where: list, terms: list[str], offset: int, size: int) -> list[dict]:
+async def newest_matches(columns: Sequence, where: list, terms: list[str], offset: int, size: int) -> list[dict]:
     """A page of the letters matching ``where``, newest first by id.
 
     PostgreSQL reckons several terms independent: two common words that never occur together (电梯 停车位)

@@ -38,6 +38,7 @@ from mailbox.services.publication import (
     PublicDraft,
     draft_public_version,
     get_published_letter,
+    latest_published,
     month_range,
     prepare_publication,
     publish_letter,
@@ -50,7 +51,7 @@ from mailbox.services.statistics import Figures, statistics
 __all__ = [
     "CATEGORY_LABELS", "PAGE_SIZE", "STATUS_LABELS", "Figures", "Page", "PublicDraft", "Submitted", "Upload",
     "add_note", "assign_letter", "attachment_for_staff", "close_letter", "create_reply_template", "departments",
-    "desk_id", "draft_public_version", "get_published_letter", "inbox", "is_overdue", "letter_for_staff",
+    "desk_id", "draft_public_version", "get_published_letter", "inbox", "is_overdue", "latest_published", "letter_for_staff",
     "letter_for_writer", "month_range", "prepare_publication", "publish_letter", "rate_letter", "reminders_for",
     "reply_templates", "reply_to_letter", "search_published", "send_deadline_reminders",
     "staff_letter_detail", "statistics", "submit_letter", "suggest_similar", "transfer_letter", "unpublish_letter",

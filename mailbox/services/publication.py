@@ -133,6 +133,13 @@ async def search_published(q: str | None = None, category: str | None = None, de
     return Page(items=rows, total=total, page=number, page_size=size)
 
 
+async def latest_published(limit: int) -> list[dict[str, Any]]:
+    """The newest published letters (masked public version only), as a search without terms orders them: one
+    query, without the total a list page needs."""
+    return await Letter.select(*public_columns()).where(Letter.published == True).order_by(  # noqa: E712
+        Letter.id, ascending=False).limit(limit)
+
+
 async def suggest_similar(subject: str, limit: int = 5) -> list[dict[str, Any]]:
     """Published letters sharing a piece of the subject being typed."""
     condition = search.any_term_condition(search.suggestion_terms(subject or ""))

@@ -20,24 +20,33 @@ class Figures:
     average_rating: float | None
 
 
-async def _figures_since(start: datetime) -> Figures:
-    # replied_on_time and reply_days are stored at reply time, so the figures are plain aggregates.
-    row = (await Letter.raw(
-        "SELECT COUNT(*) AS received, "
-        "SUM(CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END) AS replied, "
-        "SUM(CASE WHEN replied_on_time THEN 1 ELSE 0 END) AS on_time, "
-        "AVG(reply_days) AS average_days, AVG(rating) AS average_rating "
-        "FROM mailbox_letter WHERE received_at >= {}",
-        start,
-    ))[0]
-    received, replied = int(row["received"] or 0), int(row["replied"] or 0)
+def _period_columns(period: str, within: str | None) -> str:
+    """The aggregates of one period, named ``<period>_<figure>``: of the rows where ``within`` holds (None: all)."""
+    def of(value: str) -> str:
+        return value if within is None else f"CASE WHEN {within} THEN {value} END"
+    return (f"SUM({of('1')}) AS {period}_received, "
+            f"SUM({of('CASE WHEN replied_at IS NOT NULL THEN 1 ELSE 0 END')}) AS {period}_replied, "
+            f"SUM({of('CASE WHEN replied_on_time THEN 1 ELSE 0 END')}) AS {period}_on_time, "
+            f"AVG({of('reply_days')}) AS {period}_average_days, AVG({of('rating')}) AS {period}_average_rating")
+
+
+# replied_on_time and reply_days are stored at reply time, so the figures are plain aggregates; the year's
+# letters are read once for both periods (the month lies inside the year).
+FIGURES_SQL = (f"SELECT {_period_columns('month', 'in_month')}, {_period_columns('year', None)} FROM ("
+               "SELECT replied_at, replied_on_time, reply_days, rating, received_at >= {} AS in_month "
+               "FROM mailbox_letter WHERE received_at >= {}) AS this_year")
+
+
+def _figures(row: dict, period: str) -> Figures:
+    received, replied = int(row[f"{period}_received"] or 0), int(row[f"{period}_replied"] or 0)
+    on_time, days, rating = (row[f"{period}_{name}"] for name in ("on_time", "average_days", "average_rating"))
     return Figures(
         received=received,
         replied=replied,
         reply_rate=round(100 * replied / received, 1) if received else None,
-        on_time_rate=round(100 * int(row["on_time"] or 0) / replied, 1) if replied else None,
-        average_days=round(float(row["average_days"]), 1) if row["average_days"] is not None else None,
-        average_rating=round(float(row["average_rating"]), 1) if row["average_rating"] is not None else None,
+        on_time_rate=round(100 * int(on_time or 0) / replied, 1) if replied else None,
+        average_days=round(float(days), 1) if days is not None else None,
+        average_rating=round(float(rating), 1) if rating is not None else None,
     )
 
 
@@ -46,7 +55,8 @@ def _local_midnight(day: date) -> datetime:
 
 
 async def statistics(today: date | None = None) -> dict[str, Figures]:
-    """This month's and this year's figures (letters received in the period): two queries."""
+    """This month's and this year's figures (letters received in the period): one query."""
     day = today or clock.today()
-    return {"month": await _figures_since(_local_midnight(day.replace(day=1))),
-            "year": await _figures_since(_local_midnight(day.replace(month=1, day=1)))}
+    month_start, year_start = _local_midnight(day.replace(day=1)), _local_midnight(day.replace(month=1, day=1))
+    row = (await Letter.raw(FIGURES_SQL, month_start, year_start))[0]
+    return {"month": _figures(row, "month"), "year": _figures(row, "year")}
