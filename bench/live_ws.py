@@ -3,6 +3,7 @@
     .venv/bin/python bench/live_ws.py                             # raw, bare and the app, 5,000 viewers, 1 process
     .venv/bin/python bench/live_ws.py --targets app --viewers 500
     ENGAGEMENT_REDIS_URL=redis://127.0.0.1:6379/5 .venv/bin/python bench/live_ws.py --processes 2
+    .venv/bin/python bench/live_ws.py --pin        # the client on one CPU, the servers on the others
     ENGAGEMENT_DATABASE_URL=<the proxy's> .venv/bin/python bench/live_ws.py --url http://127.0.0.1:<nginx port>
 
 Three servers are measured side by side in one sitting, with the same client:
@@ -169,12 +170,30 @@ def wait_healthy(base: str, process: subprocess.Popen, log: Path) -> None:
     raise SystemExit(f"server {base} did not start; see {log}")
 
 
+# --pin: the client gets the first CPU, every server (with its threads and children) the others, so that the
+# client's reading of 5,000 sockets and the servers' writing do not take turns on the same cores.
+CPU_SETS: dict[str, set[int]] = {}
+
+
+def pinned_to(role: str):
+    """A ``preexec_fn`` putting the new process on the CPUs of ``role`` ("client" or "server"), or None."""
+    cpus = CPU_SETS.get(role)
+    return None if cpus is None else (lambda: os.sched_setaffinity(0, cpus))
+
+
+def pin_cpus() -> None:
+    cpus = sorted(os.sched_getaffinity(0))
+    if len(cpus) < 2:
+        raise SystemExit("--pin needs at least 2 CPUs")
+    CPU_SETS.update(client={cpus[0]}, server=set(cpus[1:]))
+
+
 def start(command: list[str], env: dict[str, str], log_dir: Path, name: str) -> tuple[subprocess.Popen, str, Path]:
     port = free_port()
     log = log_dir / f"{name}-{port}.log"
     with log.open("w") as out:
         process = subprocess.Popen([*command, "--port", str(port)], cwd=ROOT, env=env, stdout=out,
-                                   stderr=subprocess.STDOUT)
+                                   stderr=subprocess.STDOUT, preexec_fn=pinned_to("server"))  # noqa: PLW1509
     base = f"http://127.0.0.1:{port}"
     wait_healthy(base, process, log)
     return process, base, log
@@ -305,7 +324,7 @@ async def _measure(args: argparse.Namespace, scene, servers) -> dict:
         urls = [base.replace("http://", "ws://") + scene.socket_path() for _p, base, _l in servers]
         client = await asyncio.create_subprocess_exec(
             sys.executable, __file__, "--client", stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            limit=256 * 1024 * 1024)
+            limit=256 * 1024 * 1024, preexec_fn=pinned_to("client"))
         client.stdin.write((json.dumps({"urls": urls, "viewers": args.viewers, "grace": args.grace,
                                         "handshakes": args.handshakes}) + "\n").encode())
         await client.stdin.drain()
@@ -392,8 +411,13 @@ def main() -> None:
     parser.add_argument("--profile", action="store_true", help="run the app under py-spy (collapsed stacks in the log dir)")
     parser.add_argument("--url", default="", help="measure the app already served there (bench/proxy.py's nginx) "
                         "instead of starting it; see above")
+    parser.add_argument("--pin", action="store_true", help="client on the first CPU, the servers on the others "
+                        "(for every target alike)")
     parser.add_argument("--grace", type=float, default=15.0, help="seconds to wait for the last deliveries")
-    uvloop.run(bench(parser.parse_args()))
+    args = parser.parse_args()
+    if args.pin:
+        pin_cpus()
+    uvloop.run(bench(args))
 
 
 if __name__ == "__main__":
