@@ -120,6 +120,13 @@ def fast_template_ngettext(context, singular: str, plural: str, n: int, **variab
     return _finish(text, context.eval_ctx.autoescape, variables)
 
 
+# Read by engagement.templating.FastCallContext: these read only the context's name and evaluation context, so a
+# call inside a ``{% for %}`` loop needs no copy of the context with the loop's variables in it.
+READS_NO_TEMPLATE_VARIABLES = "engagement_reads_no_template_variables"
+setattr(fast_template_gettext, READS_NO_TEMPLATE_VARIABLES, True)
+setattr(fast_template_ngettext, READS_NO_TEMPLATE_VARIABLES, True)
+
+
 def install_fast_gettext(environment) -> None:
     """The i18n extension's ``_``/``gettext``/``ngettext`` as the above: newstyle (``{% trans %}`` compiles to
     calls with keyword variables), without ``install_gettext_callables``' wrappers. The template's own module

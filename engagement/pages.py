@@ -14,6 +14,7 @@ from engagement.admin_sso import end_admin_session, start_admin_session
 from engagement.errors import DomainError, NotFound, TooManyRequests
 from engagement.i18n import _
 from engagement.modules import manifests
+from engagement.prepared import prepared
 from engagement.sessions import renew_session_id
 from engagement.settings import get_settings
 from engagement.tables import DevSmsOutbox, Notice
@@ -21,6 +22,11 @@ from engagement.web import client_address, current_staff
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 HOME_NOTICE_COUNT = 5
+# Its SQL built once (engagement/prepared.py), not on every view of the home page.
+LATEST_NOTICES = prepared(lambda p: Notice.select(Notice.id, Notice.title, Notice.body, Notice.published_at)
+                          .where(Notice.is_published == True)  # noqa: E712
+                          .order_by(Notice.published_at, ascending=False)
+                          .limit(HOME_NOTICE_COUNT))
 
 
 def safe_next(target: str | None, default: str = "/staff") -> str:
@@ -32,14 +38,12 @@ def safe_next(target: str | None, default: str = "/staff") -> str:
 
 @get("/", name="home", include_in_schema=False)
 async def home() -> Template:
-    notices = (
-        await Notice.select(Notice.id, Notice.title, Notice.body, Notice.published_at)
-        .where(Notice.is_published == True)  # noqa: E712
-        .order_by(Notice.published_at, ascending=False)
-        .limit(HOME_NOTICE_COUNT)
-    )
-    sections = [item for manifest in manifests() for item in manifest.nav]
-    return Template("home.html", context={"notices": notices, "sections": sections})
+    notices = await LATEST_NOTICES.run()
+    return Template("home.html", context={"notices": notices, "sections": _sections()})
+
+
+def _sections() -> list:
+    return [item for manifest in manifests() for item in manifest.nav]
 
 
 @get("/verify", name="verify", include_in_schema=False)

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import hashlib
+from collections import OrderedDict
+from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
+from types import FunctionType
 from urllib.parse import parse_qsl, urlencode
 
-from jinja2 import Environment, pass_context
+from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
+from jinja2.runtime import Context
 
 from engagement import clock, permissions
-from engagement.i18n import HTML_LANG, LANGUAGES, current_language
+from engagement.i18n import (
+    HTML_LANG,
+    LANGUAGES,
+    READS_NO_TEMPLATE_VARIABLES,
+    current_language,
+    current_module,
+    module_of,
+)
 from engagement.modules import manifests
 from engagement.settings import Settings
 
@@ -44,6 +55,127 @@ def preferences(context):
     return preferences_for(request.scope) if request is not None else None
 
 
+# --- template function calls --------------------------------------------------------------------------------
+# Jinja compiles every call in a template, ``{{ _("Home") }}`` or ``{{ static("css/site.css") }}``, to
+# ``context.call(fn, ...)``, which asks ``hasattr(fn, "__call__")`` and twice for ``jinja_pass_arg`` before calling,
+# and inside a ``{% for %}`` loop builds a whole derived Context for every ``pass_context`` function (so it sees
+# the loop's variables): 60-100 calls a page, ~15% of home's CPU. The markers, read through Jinja's public decorators:
+_PASS_CONTEXT = pass_context(lambda: None).jinja_pass_arg
+_PASS_EVAL_CONTEXT = pass_eval_context(lambda: None).jinja_pass_arg
+_PASS_ENVIRONMENT = pass_environment(lambda: None).jinja_pass_arg
+# A pass_context function marked READS_NO_TEMPLATE_VARIABLES reads only the context's name and evaluation context,
+# never its variables (the translations of engagement.i18n): in a loop it gets the context without a derived copy.
+
+
+class FastCallContext(Context):
+    """``Context.call`` (Jinja 3.1.6) with the same result, cheaper for plain Python functions.
+
+    For a function (``types.FunctionType``: the globals and ``_`` of this project) the checks of ``Context.call``
+    reduce to one ``jinja_pass_arg`` lookup, since a function's ``__call__`` never carries it; anything else
+    (bound methods, macros, callable objects, builtins) goes through Jinja's own ``call``. Installed as the
+    environment's ``context_class`` (a documented attribute) by :func:`register_template_globals`.
+    """
+
+    def call(self, function, /, *args, **kwargs):  # positional-only: a template may pass any keyword
+        if type(function) is not FunctionType:
+            return Context.call(self, function, *args, **kwargs)
+        pass_arg = getattr(function, "jinja_pass_arg", None)
+        if kwargs:
+            loop_vars = kwargs.pop("_loop_vars", None)
+            block_vars = kwargs.pop("_block_vars", None)
+        else:
+            loop_vars = block_vars = None
+        context = self
+        if pass_arg is _PASS_CONTEXT:
+            if (loop_vars or block_vars) and not getattr(function, READS_NO_TEMPLATE_VARIABLES, False):
+                if loop_vars:
+                    context = context.derived(loop_vars)
+                if block_vars:
+                    context = context.derived(block_vars)
+            args = (context, *args)
+        elif pass_arg is _PASS_EVAL_CONTEXT:
+            args = (self.eval_ctx, *args)
+        elif pass_arg is _PASS_ENVIRONMENT:
+            args = (self.environment, *args)
+        try:
+            return function(*args, **kwargs)
+        except StopIteration:
+            return self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
+
+
+# --- times ----------------------------------------------------------------------------------------------------
+# Pure functions of the value and the format (engagement/clock.py), asked for the same few moments on every render
+# of a page: memoised (a value that cannot be hashed is computed as before).
+_TIME_CACHE_SIZE = 4096
+
+
+def _memoised(function):
+    cached = lru_cache(maxsize=_TIME_CACHE_SIZE)(function)
+
+    def memoised(value, *args, **kwargs):
+        try:
+            return cached(value, *args, **kwargs)
+        except TypeError:  # an unhashable value (or a wrong call, which then fails as before)
+            return function(value, *args, **kwargs)
+
+    memoised.__name__ = memoised.__qualname__ = function.__name__
+    memoised.__doc__ = function.__doc__
+    return memoised
+
+
+_display = _memoised(clock.display)
+_machine_datetime = _memoised(clock.machine_datetime)
+_time_tag = _memoised(clock.time_tag)
+
+
+# --- the page shell -----------------------------------------------------------------------------------------
+SHELL_PARTS_KEPT = 1024  # least recently used first: random query strings cannot grow it without bound
+# What base.html's header and footer read besides their arguments: while a page's context gives these names
+# their usual values (the environment's globals), the same key gives the same HTML.
+SHELL_READS = ("_", "url_with", "current_language", "nav_items", "site_name")
+SHELL_TEMPLATE = "base.html"  # where the macros given to shell_part are defined
+
+
+def shell_part_function(environment: Environment):
+    """``{{ shell_part("header", shell_header, elder, current_path) }}``: the macro's HTML, kept per key.
+
+    base.html's header and footer (skip link, tools, navigation, footer: some 30 template calls) depend only on
+    the macro's arguments, the language, the module whose words come first (that of the page's template, else
+    the request's), the escaping mode and the URL's path and query (``url_with``). Rendered once per such key,
+    then served from an LRU of ``SHELL_PARTS_KEPT`` entries per environment. A context that gives one of
+    ``SHELL_READS`` another value than the environment's global renders the macro as before.
+    """
+    kept: OrderedDict[tuple, object] = OrderedDict()
+    globals_ = environment.globals
+
+    @pass_context
+    def shell_part(context, name: str, macro, *args):
+        for read in SHELL_READS:
+            if context.resolve_or_missing(read) is not globals_.get(read):
+                return macro(*args)
+        request = context.get("request")
+        if request is None:
+            where = None
+        else:
+            url = request.url
+            where = (url.path, url.query)
+        # In development templates are re-read when they change: the key then holds base.html's current version.
+        version = environment.get_template(SHELL_TEMPLATE) if environment.auto_reload else None
+        key = (name, args, current_language.get(), module_of(context.name) or current_module.get(),
+               context.eval_ctx.autoescape, where, version)
+        html = kept.get(key)
+        if html is None:
+            html = kept[key] = macro(*args)
+            while len(kept) > SHELL_PARTS_KEPT:
+                kept.popitem(last=False)
+        else:
+            with suppress(KeyError):  # dropped meanwhile by another thread's render
+                kept.move_to_end(key)
+        return html
+
+    return shell_part
+
+
 def register_time_filters(environment: Environment) -> None:
     """Times in Beijing for people, and valid ``datetime`` attribute values (engagement/clock.py).
 
@@ -52,18 +184,19 @@ def register_time_filters(environment: Environment) -> None:
     value, ``{{ time_tag(value, "date") }}`` the whole ``<time>`` element.
     """
     environment.filters.update(
-        date=lambda value: clock.display(value, "date"),
-        datetime=lambda value: clock.display(value, "datetime"),
-        localtime=clock.display,
-        machine=clock.machine_datetime,
+        date=lambda value: _display(value, "date"),
+        datetime=lambda value: _display(value, "datetime"),
+        localtime=_display,
+        machine=_machine_datetime,
     )
-    environment.globals["time_tag"] = clock.time_tag
+    environment.globals["time_tag"] = _time_tag
 
 
 def register_template_globals(environment: Environment, settings: Settings) -> None:
     # Outside development the templates do not change while the process runs: no stat() of every template
     # (and of each one it extends or includes) on every render.
     environment.auto_reload = settings.env == "development"
+    environment.context_class = FastCallContext
     register_time_filters(environment)
     environment.globals.update(
         static=static_url,
@@ -80,3 +213,4 @@ def register_template_globals(environment: Environment, settings: Settings) -> N
     )
     for manifest in manifests():  # e.g. the modules' state enums, so templates compare with them
         environment.globals.update(manifest.template_globals)
+    environment.globals["shell_part"] = shell_part_function(environment)

@@ -76,6 +76,8 @@ class Preferences:
 
 def _cookies(scope: Scope) -> dict[str, str]:
     raw = "; ".join(value.decode("latin-1") for key, value in scope.get("headers", []) if key == b"cookie")
+    if not raw:  # no cookie header (what SimpleCookie would make of it)
+        return {}
     parsed = SimpleCookie()
     try:
         parsed.load(raw)
@@ -91,7 +93,8 @@ def preferences_for(scope: Scope) -> Preferences:
         current_language.set(state["preferences"].language)
         return state["preferences"]
     cookies = _cookies(scope)
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    query_string = scope.get("query_string", b"")
+    query = parse_qs(query_string.decode("latin-1")) if query_string else {}
     changed: dict[str, str] = {}
     language = normalise_language(cookies.get(LANGUAGE_COOKIE)) or DEFAULT_LANGUAGE
     asked_language = normalise_language((query.get("lang") or [""])[0])
@@ -114,25 +117,57 @@ async def apply_preferences(request: Request) -> None:
     reject_ids_out_of_range(request)
 
 
+def _encoded(pairs) -> tuple[tuple[bytes, bytes], ...]:
+    return tuple((name.encode("latin-1"), value.encode("latin-1")) for name, value in pairs)
+
+
+# The headers add_headers sets, encoded once: (admin path?, HSTS?) -> in the order they are set.
+_ENCODED_SECURITY_HEADERS = {
+    (is_admin, hsts): _encoded([
+        ("content-security-policy", ADMIN_CONTENT_SECURITY_POLICY if is_admin else CONTENT_SECURITY_POLICY),
+        *SECURITY_HEADERS.items(),
+        *([HSTS_HEADER] if hsts else []),
+    ])
+    for is_admin in (False, True) for hsts in (False, True)
+}
+_SECURITY_HEADER_NAMES = frozenset(name for name, _ in _ENCODED_SECURITY_HEADERS[False, True])
+_PERMISSIONS_POLICY = b"permissions-policy"
+
+
 async def add_headers(message: Message, scope: Scope, hsts: bool = False) -> None:
     """Security headers on every response (HSTS with ``hsts``); preference cookies when the URL changed them."""
     if message["type"] != "http.response.start":
         return
+    headers = message.get("headers")
+    handler = scope.get("route_handler")
+    policy = (getattr(handler, "opt", None) or {}).get("permissions_policy")
+    if type(headers) is list and not any(name.lower() in _SECURITY_HEADER_NAMES for name, _ in headers):
+        # The usual answer: none of these headers yet, so setting each one appends it, in this order.
+        added = _ENCODED_SECURITY_HEADERS[scope.get("path", "").startswith("/admin"), hsts]
+        if policy:  # a page that needs a device, e.g. the camera of a check-in scanner: opt={"permissions_policy": ...}
+            value = policy.encode("latin-1")
+            added = tuple((name, value) if name == _PERMISSIONS_POLICY else (name, old) for name, old in added)
+        headers.extend(added)
+    else:
+        _set_headers(message, scope, hsts, policy)
+    preferences = scope.get("state", {}).get("preferences")
+    if preferences is not None:
+        for name, value in preferences.changed.items():
+            message["headers"].append(
+                (b"set-cookie", f"{name}={value}; Path=/; Max-Age={PREFERENCE_MAX_AGE}; SameSite=Lax".encode("latin-1")))
+
+
+def _set_headers(message: Message, scope: Scope, hsts: bool, policy: str | None) -> None:
+    """The general case of add_headers (a header already there is replaced), through Litestar's header mapping."""
     headers = MutableScopeHeaders.from_message(message)
     is_admin = scope.get("path", "").startswith("/admin")
     headers["content-security-policy"] = ADMIN_CONTENT_SECURITY_POLICY if is_admin else CONTENT_SECURITY_POLICY
     for name, value in SECURITY_HEADERS.items():
         headers[name] = value
-    handler = scope.get("route_handler")
-    policy = (getattr(handler, "opt", None) or {}).get("permissions_policy")
-    if policy:  # a page that needs a device, e.g. the camera of a check-in scanner: opt={"permissions_policy": ...}
+    if policy:
         headers["permissions-policy"] = policy
     if hsts:
         headers[HSTS_HEADER[0]] = HSTS_HEADER[1]
-    preferences = scope.get("state", {}).get("preferences")
-    if preferences is not None:
-        for name, value in preferences.changed.items():
-            headers.add("set-cookie", f"{name}={value}; Path=/; Max-Age={PREFERENCE_MAX_AGE}; SameSite=Lax")
 
 
 def wants_json(request: Request) -> bool:
