@@ -52,10 +52,9 @@ def session_path(session_id: int) -> str:
     return f"/live-sessions/{session_id}"
 
 
-async def _feed(session_id: int, order: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+async def _feed(session: dict[str, Any], order: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """Approved questions (with answers, votes) and remarks, as the public sees them."""
-    questions, _total = await services_questions.public_questions(session_id, order, limit=500)
-    remarks = [m for m in await services_questions.session_messages(session_id) if m["question"] is None]
+    questions, remarks = await services_questions.public_feed(session, order, limit=500)
     public = []
     for row in questions:
         item = services_questions.question_event_payload(row)
@@ -72,15 +71,16 @@ def _timeline(questions: list[dict[str, Any]], remarks: list[dict[str, Any]]) ->
     return sorted(items, key=lambda item: item["sort_key"])
 
 
-async def _session_context(session_id: int, identity: dict[str, Any], **extra: Any) -> dict[str, Any]:
+async def _session_context(session_id: int, identity: dict[str, Any], text_view: bool = False,
+                           **extra: Any) -> dict[str, Any]:
     session = await services.get_session(session_id)  # read the position first: the stream resends anything newer
     order = "votes" if session["status"] == SessionStatus.announced else "time"
-    questions, remarks = await _feed(session_id, order)
+    # The session page of an open meeting shows no questions (session.html: takes_questions); its text view does.
+    questions, remarks = await _feed(session, order) if text_view or session["kind"] != "open_meeting" else ([], [])
     transcript, comments = [], []
     if session["transcript_state"] == TranscriptState.published:
-        _session, entries = await services_transcripts.read_transcript(session_id)
-        transcript = [schemas.entry_read(entry) for entry in entries]
-        comments, _count = await services_transcripts.public_comments(session_id, limit=100)
+        transcript = [schemas.entry_read(entry) for entry in await services_transcripts.transcript_entries(session_id)]
+        comments = await services_transcripts.approved_comments(session_id, limit=100)
     timeline = _timeline(questions, remarks) if order == "time" else [{"kind": "question", **q} for q in questions]
     from live_sessions.pages_registrations import meeting_context  # open meetings: seats, registration, draw
 
@@ -98,8 +98,12 @@ async def _session_context(session_id: int, identity: dict[str, Any], **extra: A
 
 @get("/live-sessions", name="live-sessions", include_in_schema=False)
 async def session_list(page: Annotated[int, Parameter(ge=1, le=1000)] = 1) -> Template:
-    rows, total = await services.list_sessions(limit=20, offset=(page - 1) * 20)
-    return Template("live_sessions/list.html", context={"sessions": [session_view(r) for r in rows], "total": total})
+    rows, total = await services.list_sessions(limit=20, offset=(page - 1) * 20, listed=True)
+    sessions = []
+    for row in rows:
+        guests = services.guests_of(row)
+        sessions.append({**row, "guests": guests, "guest_names": "、".join(str(guest["name"]) for guest in guests)})
+    return Template("live_sessions/list.html", context={"sessions": sessions, "total": total})
 
 
 @get("/live-sessions/{session_id:int}", name="live-session", include_in_schema=False)
@@ -114,7 +118,7 @@ async def session_page(request: Request, session_id: FromPath[int]) -> Template:
 @get("/live-sessions/{session_id:int}/text", name="live-session-text", include_in_schema=False)
 async def session_text(request: Request, session_id: FromPath[int]) -> Template:
     """The live record without JavaScript: a page that refreshes itself."""
-    context = await _session_context(session_id, {})
+    context = await _session_context(session_id, {}, text_view=True)
     context["refresh_seconds"] = TEXT_REFRESH_SECONDS if context["session"]["status"] != SessionStatus.ended else None
     return Template("live_sessions/text.html", context=context)
 

@@ -58,7 +58,7 @@ async def board_context(session: dict[str, Any], sort: str | None = None) -> dic
     if session["kind"] not in services_issues.ISSUE_KINDS:
         return None
     sort = _sort(sort)
-    rows, total = await services_issues.public_issues(session["id"], sort, limit=BOARD_LIMIT)
+    rows, total = await services_issues.listed_issues(session["id"], sort, limit=BOARD_LIMIT)
     current = session["current_issue_id"]
     issues = [schemas.issue_public(row, current) for row in rows]
     selected = sorted((i for i in issues if i.status == IssueState.selected), key=lambda i: i.running_order or 0)

@@ -70,7 +70,7 @@ def registration_window(session: dict[str, Any]) -> str:
 
 async def meeting_context(session: dict[str, Any]) -> dict[str, Any]:
     """What the meeting page adds for an open meeting: seats, the form's categories, the draw, the outcome."""
-    pools = await services_registrations.registration_counts(session["id"])
+    pools = await services_registrations.registration_counts(session["id"], session)
     draw = await services_lottery.published_draw(session["id"]) if session["allocation"] == Allocation.lottery else None
     outcome_public = bool(session["decisions"]) or session["status"] == SessionStatus.ended
     replies = await services_meetings.agenda_replies(session["id"]) if outcome_public else []

@@ -14,11 +14,14 @@ from ``live_event`` by sequence number.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
+
+from piccolo.querystring import QueryString
 
 from engagement import permissions
 from engagement.accounts import Staff
@@ -29,6 +32,7 @@ from engagement.errors import InvalidInput, NotFound
 from engagement.i18n import _
 from engagement.live import encode_event
 from engagement.masking import mask_name, mask_personal_data
+from engagement.prepared import PreparedQuery, prepared
 from live_sessions.tables import LiveEvent, LiveSession, LiveSessionHost, SessionKind, SessionStatus
 from live_sessions.workflows import SESSION
 
@@ -162,8 +166,12 @@ def clean_text(value: Any, limit: int, what: str, required: bool = True) -> str:
 # ---------- loaders (the only way a handler gets a session) ----------
 
 
+SESSION_BY_ID = prepared(lambda p: LiveSession.select().where(LiveSession.id == p.id).first())
+SESSION_COUNT = prepared(lambda p: LiveSession.count())
+
+
 async def get_session(session_id: int) -> dict[str, Any]:
-    row = await LiveSession.select().where(LiveSession.id == session_id).first()
+    row = await SESSION_BY_ID.run(id=session_id)
     if row is None:
         raise NotFound(_("The live session was not found."))
     return row
@@ -174,9 +182,31 @@ async def session_for_staff(staff: Staff | None, session_id: int, permission: st
     return await get_session(session_id)
 
 
-async def list_sessions(limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    rows = await LiveSession.select().order_by(LiveSession.scheduled_at, ascending=False).limit(limit).offset(offset)
-    return rows, await LiveSession.count()
+LISTED_COLUMNS = (LiveSession.id, LiveSession.title, LiveSession.status, LiveSession.scheduled_at, LiveSession.guests)
+
+
+_TOTAL = "sessions_in_all"  # each row of a page also carries the number of sessions, counted in the same statement
+
+
+@functools.lru_cache(maxsize=32)
+def _sessions_page(limit: int, offset: int, listed: bool) -> PreparedQuery:
+    """Newest first; limit and offset are part of a prepared query's SQL, so one query per page asked for."""
+    total = QueryString(f"(SELECT COUNT(*) FROM {LiveSession._meta.tablename})").as_alias(_TOTAL)
+    return prepared(lambda p: LiveSession.select(*(LISTED_COLUMNS if listed else LiveSession.all_columns()), total)
+                    .order_by(LiveSession.scheduled_at, ascending=False).limit(limit).offset(offset))
+
+
+async def list_sessions(limit: int = 20, offset: int = 0, listed: bool = False) -> tuple[list[dict[str, Any]], int]:
+    """A page of sessions and how many there are, in one query (two for a page after the last).
+
+    ``listed``: only the columns of the public list (``LISTED_COLUMNS``)."""
+    rows = await _sessions_page(limit, offset, listed).run()
+    if not rows:
+        return rows, 0 if offset == 0 else await SESSION_COUNT.run()
+    total = rows[0][_TOTAL]
+    for row in rows:
+        del row[_TOTAL]
+    return rows, total
 
 
 # ---------- sessions ----------

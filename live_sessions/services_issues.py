@@ -31,6 +31,7 @@ from engagement.masking import mask_personal_data
 from engagement.moderation import find_sensitive_words
 from engagement.modules import votable_kinds
 from engagement.notifications import send_sms
+from engagement.prepared import prepared
 from engagement.tables import Citizen
 from engagement.textsearch import any_term_occurs, suggestion_terms
 from engagement.uploads import MB, StoredUpload, store_upload, strip_image_metadata
@@ -448,9 +449,19 @@ async def public_issues(session_id: int, sort: str = "supports", limit: int = 50
                         offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Approved, selected and merged issues of a session (one query, whatever the page size)."""
     await issue_session(session_id)
+    return await listed_issues(session_id, sort, limit, offset)
+
+
+_LISTED = prepared(lambda p: LiveIssue.select().where(
+    (LiveIssue.session == p.session) & LiveIssue.state.is_in(sorted(LISTED_STATES))))
+
+
+async def listed_issues(session_id: int, sort: str = "supports", limit: int = 50,
+                        offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+    """``public_issues`` for a session already known to take issues (one query)."""
     if sort not in SORTS:
         raise InvalidInput(_("Sort by supports, newest or status."))
-    rows = await LiveIssue.select().where((LiveIssue.session == session_id) & LiveIssue.state.is_in(list(LISTED_STATES)))
+    rows = await _LISTED.run(session=session_id)
     rows.sort(key=_SORT_KEYS[sort])
     return rows[offset:offset + limit], len(rows)
 
@@ -463,11 +474,14 @@ _SORT_KEYS = {
 }
 
 
+_SELECTED = prepared(lambda p: LiveIssue.select().where(
+    (LiveIssue.session == p.session) & (LiveIssue.state == IssueState.selected)
+).order_by(LiveIssue.running_order).order_by(LiveIssue.id))
+
+
 async def selected_issues(session_id: int) -> list[dict[str, Any]]:
     """The selected issues in running order."""
-    return await LiveIssue.select().where(
-        (LiveIssue.session == session_id) & (LiveIssue.state == IssueState.selected)
-    ).order_by(LiveIssue.running_order).order_by(LiveIssue.id)
+    return await _SELECTED.run(session=session_id)
 
 
 async def similar_issues(session_id: int, text: str, limit: int = SIMILAR_LIMIT) -> list[dict[str, Any]]:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from piccolo.query.functions.aggregate import Count
+
 from engagement import audit, clock, permissions
 from engagement.accounts import Staff
 from engagement.db import lock_row_for_update, unit_of_work
@@ -17,7 +19,8 @@ from engagement.errors import Conflict, InvalidInput, NotFound, TooManyRequests
 from engagement.i18n import _
 from engagement.limits import count_citizen_action
 from engagement.modules import votable_kinds
-from engagement.tables import Citizen
+from engagement.prepared import prepared
+from engagement.tables import Citizen, SupportVote
 from engagement.verification import VerifiedCitizen
 from engagement.votes import cast_vote, vote_counts
 from live_sessions.services import (
@@ -288,21 +291,59 @@ async def public_questions(session_id: int, order: str = "votes", limit: int = 5
                            offset: int = 0) -> tuple[list[dict[str, Any]], int]:
     """Approved questions with vote counts and answers: a fixed number of queries whatever the page size."""
     await get_session(session_id)
-    rows = await approved_questions(session_id)
-    total = len(rows)
-    counts = await vote_counts(VOTE_KIND, [row["id"] for row in rows])
+    rows = await _with_vote_counts(session_id, await approved_questions(session_id), order)
+    page = rows[offset: offset + limit]
+    await attach_answers(page)
+    return page, len(rows)
+
+
+async def public_feed(session: dict[str, Any], order: str = "votes",
+                      limit: int = 50) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """What the session page shows: the first ``limit`` approved questions as ``public_questions`` gives them
+    (vote counts, answers) and the remarks (messages answering no question), in at most three queries.
+
+    Answers and remarks are posted only while a session is live (``answer_question``, ``post_remark``), in
+    the session of their question, and a session never returns to ``announced``: one that is still announced
+    has none, and its messages are not read."""
+    session_id = session["id"]
+    page = (await _with_vote_counts(session_id, await approved_questions(session_id), order))[:limit]
+    answers: dict[int, list[dict[str, Any]]] = {row["id"]: [] for row in page}
+    remarks = []
+    messages = await session_messages(session_id) if session["status"] != SessionStatus.announced else []
+    for message in messages:
+        if message["question"] is None:
+            remarks.append(message)
+        elif message["question"] in answers:
+            answers[message["question"]].append(message)
+    for row in page:
+        row["answers"] = answers[row["id"]]
+    return page, remarks
+
+
+_APPROVED_VOTES = prepared(lambda p: SupportVote.select(SupportVote.target_id, Count(alias="n")).where(
+    (SupportVote.target_kind == VOTE_KIND) & SupportVote.target_id.is_in(
+        LiveQuestion.select(LiveQuestion.id).where((LiveQuestion.session == p.session)
+                                                   & (LiveQuestion.state == QuestionState.approved)))
+).group_by(SupportVote.target_id))
+
+
+async def _with_vote_counts(session_id: int, rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:
+    """The session's approved questions with their vote counts (one query), most voted first for ``votes``."""
+    counts = {row["target_id"]: row["n"] for row in await _APPROVED_VOTES.run(session=session_id)} if rows else {}
     for row in rows:
         row["vote_count"] = counts.get(row["id"], 0)
     if order == "votes":
         rows.sort(key=lambda row: -row["vote_count"])
-    page = rows[offset: offset + limit]
-    await attach_answers(page)
-    return page, total
+    return rows
+
+
+_APPROVED_QUESTIONS = prepared(lambda p: LiveQuestion.select().where(
+    (LiveQuestion.session == p.session) & (LiveQuestion.state == QuestionState.approved)
+).order_by(LiveQuestion.asked_at))
 
 
 async def approved_questions(session_id: int) -> list[dict[str, Any]]:
-    where = (LiveQuestion.session == session_id) & (LiveQuestion.state == QuestionState.approved)
-    return await LiveQuestion.select().where(where).order_by(LiveQuestion.asked_at)
+    return await _APPROVED_QUESTIONS.run(session=session_id)
 
 
 async def attach_answers(questions: list[dict[str, Any]]) -> None:
@@ -336,5 +377,9 @@ async def moderation_queue(staff: Staff | None, session_id: int, state: str = Qu
     return rows, total, session["staff_seq"]
 
 
+_SESSION_MESSAGES = prepared(lambda p: LiveMessage.select().where(LiveMessage.session == p.session)
+                             .order_by(LiveMessage.id))
+
+
 async def session_messages(session_id: int) -> list[dict[str, Any]]:
-    return await LiveMessage.select().where(LiveMessage.session == session_id).order_by(LiveMessage.id)
+    return await _SESSION_MESSAGES.run(session=session_id)

@@ -7,6 +7,7 @@ and editing the draft are self-transitions of it, so a publication made meanwhil
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 from typing import Any
 
@@ -16,6 +17,7 @@ from engagement.db import contains, unit_of_work
 from engagement.errors import Conflict, NotFound
 from engagement.i18n import _
 from engagement.limits import count_citizen_action
+from engagement.prepared import PreparedQuery, prepared
 from engagement.verification import VerifiedCitizen
 from live_sessions.services import (
     MAX_NAME_LENGTH,
@@ -136,10 +138,12 @@ async def publish_transcript(staff: Staff | None, session_id: int) -> dict[str, 
 # ---------- reading and search ----------
 
 
+_ENTRIES = prepared(lambda p: TranscriptEntry.select().where(TranscriptEntry.session == p.session)
+                    .order_by(TranscriptEntry.position))
+
+
 async def transcript_entries(session_id: int) -> list[dict[str, Any]]:
-    return await TranscriptEntry.select().where(TranscriptEntry.session == session_id).order_by(
-        TranscriptEntry.position
-    )
+    return await _ENTRIES.run(session=session_id)
 
 
 async def read_transcript(session_id: int, staff: Staff | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -208,6 +212,18 @@ async def public_comments(session_id: int, limit: int = 50, offset: int = 0) -> 
     where = (TranscriptComment.session == session_id) & (TranscriptComment.state == CommentState.approved)
     rows = await TranscriptComment.select().where(where).order_by(TranscriptComment.id).limit(limit).offset(offset)
     return rows, await TranscriptComment.count().where(where)
+
+
+@functools.lru_cache(maxsize=8)
+def _approved_comments(limit: int) -> PreparedQuery:
+    return prepared(lambda p: TranscriptComment.select().where(
+        (TranscriptComment.session == p.session) & (TranscriptComment.state == CommentState.approved)
+    ).order_by(TranscriptComment.id).limit(limit))
+
+
+async def approved_comments(session_id: int, limit: int = 50) -> list[dict[str, Any]]:
+    """The first ``limit`` rows ``public_comments`` gives, without counting them all."""
+    return await _approved_comments(limit).run(session=session_id)
 
 
 async def pending_comments(staff: Staff | None, session_id: int) -> list[dict[str, Any]]:
