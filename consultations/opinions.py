@@ -9,11 +9,14 @@ Read functions run a fixed number of queries whatever the number of rows.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import re
 from dataclasses import dataclass
 from typing import Any
+
+from piccolo.querystring import QueryString
 
 from consultations.schemas import (
     DEFAULT_PER_PAGE,
@@ -36,6 +39,8 @@ from engagement.errors import Conflict, InvalidInput, NotFound
 from engagement.i18n import DEFAULT_LANGUAGE, N_, _, catalogue
 from engagement.limits import count_citizen_action
 from engagement.notifications import notify_citizen
+from engagement.prepared import PreparedQuery, prepared
+from engagement.tables import SupportVote
 from engagement.verification import VerifiedCitizen
 
 VOTE_KIND = "consultation_opinion"
@@ -213,36 +218,57 @@ async def moderate_opinion(staff: Staff, opinion_id: int, action: str, client_ad
 
 # ---------- public reads ----------
 
+def _support_count() -> QueryString:
+    """A scalar subquery of an opinion row: its support votes (what engagement.votes.vote_counts counts)."""
+    votes_table, opinion_table = SupportVote._meta.tablename, Opinion._meta.tablename
+    return QueryString(
+        f'(SELECT COUNT(*) FROM "{votes_table}" WHERE "{votes_table}"."target_kind" = {{}}'
+        f' AND "{votes_table}"."target_id" = "{opinion_table}"."id")', VOTE_KIND, alias="support_count")
+
+
 _PUBLIC_OPINION_COLUMNS = (
     Opinion.id, Opinion.content, Opinion.name, Opinion.organization, Opinion.decision, Opinion.reply,
-    Opinion.created_at, Opinion.reviewed_at, Opinion.section.number.as_alias("section_number"),
+    Opinion.created_at, Opinion.reviewed_at, Opinion.section.number.as_alias("section_number"), _support_count(),
 )
 
 
-def _published(consultation_id: int):
+def _published(consultation_id: Any):
     return (Opinion.consultation == consultation_id) & (Opinion.moderation == Moderation.approved)
 
 
-async def _public_opinion_rows(consultation_id: int, section: int | None = None, decisions=None,
-                               limit: int | None = DEFAULT_PER_PAGE, offset: int = 0) -> list[dict[str, Any]]:
-    query = Opinion.select(*_PUBLIC_OPINION_COLUMNS).where(_published(consultation_id))
-    if section is not None:
-        query = query.where(Opinion.section.number == section)
-    if decisions:
-        query = query.where(Opinion.decision.is_in([decision.value for decision in decisions]))
-    query = query.order_by(Opinion.id, ascending=decisions is not None)
-    if limit is not None:
-        query = query.limit(limit).offset(offset)
-    return await query
+@functools.lru_cache(maxsize=64)
+def _public_page_query(by_section: bool, limit: int, offset: int) -> PreparedQuery:
+    """Published opinions of a consultation, newest first, one page (of one section)."""
+
+    def declare(p: Any) -> Any:
+        query = Opinion.select(*_PUBLIC_OPINION_COLUMNS).where(_published(p.consultation))
+        if by_section:
+            query = query.where(Opinion.section.number == p.section)
+        return query.order_by(Opinion.id, ascending=False).limit(limit).offset(offset)
+
+    return prepared(declare)
 
 
-async def _public_opinions(rows: list[dict[str, Any]]) -> list[OpinionPublic]:
-    supports = await votes.vote_counts(VOTE_KIND, [row["id"] for row in rows])
+_ADOPTED = prepared(lambda p: Opinion.select(*_PUBLIC_OPINION_COLUMNS).where(_published(p.consultation)).where(
+    Opinion.decision.is_in([decision.value for decision in ADOPTED])).order_by(Opinion.id))
+_PUBLISHED_TOTAL = prepared(lambda p: Opinion.count().where(_published(p.consultation)))
+_SECTION_TOTAL = prepared(lambda p: Opinion.count().where(_published(p.consultation)).where(
+    Opinion.section.number == p.section))
+
+
+async def _public_opinion_rows(consultation_id: int, section: int | None, limit: int,
+                               offset: int) -> list[dict[str, Any]]:
+    if section is None:
+        return await _public_page_query(False, limit, offset).run(consultation=consultation_id)
+    return await _public_page_query(True, limit, offset).run(consultation=consultation_id, section=section)
+
+
+def _public_opinions(rows: list[dict[str, Any]]) -> list[OpinionPublic]:
     return [
         OpinionPublic(
             id=row["id"], content=row["content"], author=row["name"] or "", organization=row["organization"],
             section=row["section_number"],
-            decision=row["decision"], reply=row["reply"], support_count=supports.get(row["id"], 0),
+            decision=row["decision"], reply=row["reply"], support_count=row["support_count"],
             created_at=aware(row["created_at"]), reviewed_at=aware(row["reviewed_at"]),
         )
         for row in rows
@@ -251,19 +277,32 @@ async def _public_opinions(rows: list[dict[str, Any]]) -> list[OpinionPublic]:
 
 async def adopted_opinions(consultation_id: int) -> list[OpinionPublic]:
     """The adopted and partially adopted opinions, oldest first, for the outcome report."""
-    return await _public_opinions(await _public_opinion_rows(consultation_id, decisions=ADOPTED, limit=None))
+    return _public_opinions(await _ADOPTED.run(consultation=consultation_id))
 
 
 async def list_public_opinions(consultation_id: int, section: int | None = None, page: int = 1,
                                per_page: int = DEFAULT_PER_PAGE) -> tuple[list[OpinionPublic], int]:
-    """Published opinions, newest first: 4 queries whatever the number of rows."""
+    """Published opinions, newest first: 3 queries whatever the number of rows."""
     await _require_published(consultation_id)
     page, per_page = page_bounds(page, per_page)
-    rows = await _public_opinion_rows(consultation_id, section, limit=per_page, offset=(page - 1) * per_page)
-    count = Opinion.count().where(_published(consultation_id))
-    if section is not None:
-        count = count.where(Opinion.section.number == section)
-    return await _public_opinions(rows), await count
+    rows = await _public_opinion_rows(consultation_id, section, per_page, (page - 1) * per_page)
+    return _public_opinions(rows), await _public_total(consultation_id, section)
+
+
+async def _public_total(consultation_id: int, section: int | None) -> int:
+    if section is None:
+        return await _PUBLISHED_TOTAL.run(consultation=consultation_id)
+    return await _SECTION_TOTAL.run(consultation=consultation_id, section=section)
+
+
+async def public_opinions_page(consultation_id: int, published: int, section: int | None = None, page: int = 1,
+                               per_page: int = DEFAULT_PER_PAGE) -> tuple[list[OpinionPublic], int]:
+    """``list_public_opinions`` for a consultation just read as published, with ``published`` opinions
+    (its ``opinion_count``): one query, a second one for the total of a section."""
+    page, per_page = page_bounds(page, per_page)
+    rows = await _public_opinion_rows(consultation_id, section, per_page, (page - 1) * per_page)
+    total = published if section is None else await _SECTION_TOTAL.run(consultation=consultation_id, section=section)
+    return _public_opinions(rows), total
 
 
 # ---------- staff reads ----------

@@ -84,11 +84,12 @@ async def consultation_list(request: Request) -> Template:
     q = (query.get("q") or "").strip()
     page = _int(query.get("page")) or 1
     items, total = await services.list_consultations(status, department, topic, q or None, page)
+    departments, topics = await services.list_filters()
     return render("consultations/list.html", context={
         "items": items, "total": total, "page": page, "per_page": DEFAULT_PER_PAGE,
         "filters": {"status": status.value if status else "", "department": department or "", "topic": topic,
                     "q": q},
-        "departments": await _departments(), "topics": await services.list_topics(),
+        "departments": departments, "topics": topics,
     })
 
 
@@ -103,7 +104,7 @@ async def _detail_context(request: Request, consultation_id: int, count_view: bo
     consultation = await services.get_consultation(consultation_id, count_view=count_view)
     section = _int(request.query_params.get("section"))
     page = _int(request.query_params.get("page")) or 1
-    items, total = await opinions.list_public_opinions(consultation_id, section, page)
+    items, total = await opinions.public_opinions_page(consultation_id, consultation.opinion_count, section, page)
     return {
         "consultation": consultation, "opinions": items, "opinion_total": total, "page": page,
         "per_page": DEFAULT_PER_PAGE, "section_filter": section, **page_identity(request), **extra,

@@ -11,9 +11,12 @@ number of rows.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
+
+from piccolo.querystring import QueryString
 
 from consultations import opinions
 from consultations.schemas import (
@@ -31,7 +34,17 @@ from consultations.schemas import (
     TopicRead,
     page_bounds,
 )
-from consultations.tables import Attachment, Consultation, Decision, Moderation, Outcome, Section, Status, Topic
+from consultations.tables import (
+    Attachment,
+    Consultation,
+    Decision,
+    Moderation,
+    Opinion,
+    Outcome,
+    Section,
+    Status,
+    Topic,
+)
 from consultations.workflows import CONSULTATION, accepting_opinions, effective_status
 from engagement import audit, permissions
 from engagement.accounts import Staff
@@ -39,6 +52,7 @@ from engagement.clock import aware, from_local, now
 from engagement.db import contains, lock_row_for_update, unit_of_work
 from engagement.errors import Conflict, InvalidInput, NotFound
 from engagement.i18n import _
+from engagement.prepared import PreparedQuery, prepared
 from engagement.tables import Department, WorkflowEvent
 from engagement.uploads import MB, store_upload
 
@@ -66,17 +80,6 @@ async def _locked_for(staff: Staff, consultation_id: int, permission: str) -> di
     """Inside a unit of work: the row, kept from concurrent changes until the unit ends (its dates matter)."""
     await lock_row_for_update(Consultation, consultation_id)
     return await get_consultation_for_staff(staff, consultation_id, permission)
-
-
-async def _public_consultation_row(consultation_id: int) -> dict[str, Any]:
-    row = await Consultation.select(
-        Consultation.all_columns(),
-        Consultation.department.slug.as_alias("department_slug"),
-        Consultation.department.name.as_alias("department_name"),
-    ).where((Consultation.id == consultation_id) & (Consultation.status != Status.draft)).first()
-    if row is None:
-        raise NotFound(_("The consultation was not found."))
-    return row
 
 
 # ---------- staff actions on consultations ----------
@@ -317,6 +320,30 @@ async def list_topics() -> list[TopicRead]:
     return [TopicRead(**row) for row in rows]
 
 
+def _list_filters(p: Any) -> Any:
+    """The list page's choices: the departments (their order, as ``pages._departments``) and the topics (id
+    order, as ``list_topics``), in one query."""
+    department, topic = Department._meta.tablename, Topic._meta.tablename
+    return Department.raw(
+        f'SELECT 1 AS "part", "slug", "name" AS "label", NULL AS "description", "sort_order" AS "position", "id" '
+        f'FROM "{department}" UNION ALL SELECT 2, NULL, "title", "description", 0, "id" FROM "{topic}" '
+        f'ORDER BY "part", "position", "id"')
+
+
+_LIST_FILTERS = prepared(_list_filters)
+
+
+async def list_filters() -> tuple[list[dict[str, Any]], list[TopicRead]]:
+    """The departments (slug and name) and the topics a list of consultations can be filtered by."""
+    departments, topics = [], []
+    for row in await _LIST_FILTERS.run():
+        if row["part"] == 1:
+            departments.append({"slug": row["slug"], "name": row["label"]})
+        else:
+            topics.append(TopicRead(id=row["id"], title=row["label"], description=row["description"]))
+    return departments, topics
+
+
 async def get_topic(topic_id: int) -> TopicRead:
     row = await Topic.select(Topic.id, Topic.title, Topic.description).where(Topic.id == topic_id).first()
     if row is None:
@@ -326,21 +353,39 @@ async def get_topic(topic_id: int) -> TopicRead:
 
 
 # ---------- public reads ----------
+#
+# The hot reads are prepared queries (engagement.prepared: their SQL is compiled once per engine) and
+# carry what used to be separate queries: a consultation's published counts are scalar subqueries of
+# its row, a list's total is ``COUNT(*) OVER ()`` of its page (docs/serving.md, "Uncached renders").
 
-async def _counts(consultation_ids: list[int]) -> dict[int, dict[str, int]]:
-    """Published opinions by decision for many consultations, in one query."""
-    if not consultation_ids:
-        return {}
-    placeholders = ", ".join("{}" for _ in consultation_ids)
-    rows = await Consultation.raw(
-        "SELECT consultation AS cid, decision, COUNT(*) AS n FROM consultation_opinion "
-        f"WHERE moderation = {{}} AND consultation IN ({placeholders}) GROUP BY consultation, decision",
-        Moderation.approved.value, *consultation_ids,
-    )
-    counts: dict[int, dict[str, int]] = {}
-    for row in rows:
-        counts.setdefault(row["cid"], {})[row["decision"]] = int(row["n"])
-    return counts
+_COUNTED_DECISIONS = (Decision.pending, Decision.adopted, Decision.partially_adopted, Decision.not_adopted)
+_OTHER_DECISION = ""  # a stored decision outside Decision (never written by this module): counted in the total
+
+
+def _published_opinions(alias: str, decision: Decision | None = None) -> QueryString:
+    """A scalar subquery of a consultation row: its published opinions (with ``decision``, if given)."""
+    table = Opinion._meta.tablename
+    sql = (f'(SELECT COUNT(*) FROM "{table}" WHERE "{table}"."consultation" = "{Consultation._meta.tablename}"."id"'
+           f' AND "{table}"."moderation" = {{}}')
+    if decision is None:
+        return QueryString(sql + ")", Moderation.approved.value, alias=alias)
+    return QueryString(sql + f' AND "{table}"."decision" = {{}})', Moderation.approved.value, decision.value,
+                       alias=alias)
+
+
+_COUNT_COLUMNS = (
+    _published_opinions("n_published"),
+    *(_published_opinions(f"n_{decision.value}", decision) for decision in _COUNTED_DECISIONS),
+)
+
+
+def _row_counts(row: dict[str, Any]) -> dict[str, int]:
+    """The counts by decision carried by a row (``_COUNT_COLUMNS``), as ``_counts`` gives them for one."""
+    counts = {decision.value: int(row[f"n_{decision.value}"]) for decision in _COUNTED_DECISIONS}
+    other = int(row["n_published"]) - sum(counts.values())
+    if other:
+        counts[_OTHER_DECISION] = other
+    return {decision: n for decision, n in counts.items() if n}
 
 
 def _figures(counts: dict[str, int]) -> dict[str, Any]:
@@ -371,9 +416,10 @@ _LIST_COLUMNS = (
     Consultation.department.slug.as_alias("department_slug"),
     Consultation.department.name.as_alias("department_name"),
 )
+_TOTAL_ROWS = "total_rows"  # COUNT(*) OVER (): the rows matching the filters, before LIMIT and OFFSET
 
 
-def _status_filter(status: str | None, at: datetime):
+def _status_filter(status: str | None, at: Any):
     if status == Status.open:
         return (Consultation.status == Status.open) & (Consultation.closes_at > at)
     if status == Status.closed:
@@ -386,6 +432,43 @@ def _status_filter(status: str | None, at: datetime):
     return Consultation.status != Status.draft
 
 
+def _list_conditions(values: Any, status: str | None, department: bool, topic: bool, staff: bool,
+                     staff_department: bool) -> list[Any]:
+    """The filters of a list; ``values`` gives each value (prepared parameters, or the values themselves)."""
+    at = values.at if status in (Status.open, Status.closed) else None  # read only when used: a parameter
+    where = [_status_filter(status, at)] if not staff or status else []
+    if staff_department:
+        where.append(Consultation.department == values.staff_department)
+    if department:
+        where.append(Consultation.department.slug == values.department)
+    if topic:
+        where.append(Consultation.topic == values.topic)
+    return where
+
+
+@functools.lru_cache(maxsize=64)
+def _list_query(status: str | None, department: bool, topic: bool, staff: bool, staff_department: bool,
+                order_by_topic: bool, limit: int, offset: int) -> PreparedQuery:
+    """One shape of list (which filters, which page): its rows with their counts and the total."""
+
+    def declare(p: Any) -> Any:
+        query = Consultation.select(*_LIST_COLUMNS, *_COUNT_COLUMNS, QueryString("COUNT(*) OVER ()", alias=_TOTAL_ROWS))
+        for condition in _list_conditions(p, status, department, topic, staff, staff_department):
+            query = query.where(condition)
+        if order_by_topic:
+            query = query.order_by(Consultation.topic_position).order_by(Consultation.id)
+        else:
+            query = query.order_by(Consultation.id, ascending=False)
+        return query.limit(limit).offset(offset)
+
+    return prepared(declare)
+
+
+class _Values:
+    def __init__(self, **values: Any) -> None:
+        self.__dict__.update(values)
+
+
 async def list_consultations(
     status: str | None = None,
     department: str | None = None,
@@ -396,31 +479,65 @@ async def list_consultations(
     order_by_topic: bool = False,
     staff: Staff | None = None,
 ) -> tuple[list[ConsultationRead], int]:
-    """Published consultations (staff: their department's, drafts included), newest first. 3 queries."""
+    """Published consultations (staff: their department's, drafts included), newest first.
+
+    One query (rows, counts and total), a second one only for the total of a page past the end.
+    """
     at = now()
     page, per_page = page_bounds(page, per_page)
-    where = [_status_filter(status, at)] if staff is None or status else []
-    if staff is not None and not staff.is_admin:
-        where.append(Consultation.department == staff.department_id)
-    if department:
-        where.append(Consultation.department.slug == department)
-    if topic is not None:
-        where.append(Consultation.topic == topic)
-    if q and q.strip():
-        where.append(contains(Consultation.title, q))
-    query = Consultation.select(*_LIST_COLUMNS)
-    count_query = Consultation.count()
-    for condition in where:
-        query = query.where(condition)
-        count_query = count_query.where(condition)
-    if order_by_topic:
-        query = query.order_by(Consultation.topic_position).order_by(Consultation.id)
+    status = _status_value(status)
+    shape = {"status": status, "department": bool(department), "topic": topic is not None, "staff": staff is not None,
+             "staff_department": staff is not None and not staff.is_admin}
+    values = {"at": at, "staff_department": staff.department_id if staff is not None else None,
+              "department": department, "topic": topic}
+    offset = (page - 1) * per_page
+    if q and q.strip():  # searches: built per request (the LIKE pattern is made from the text)
+        rows = await _list_select(shape, values, q, order_by_topic).limit(per_page).offset(offset)
     else:
-        query = query.order_by(Consultation.id, ascending=False)
-    rows = await query.limit(per_page).offset((page - 1) * per_page)
-    total = await count_query
-    counts = await _counts([row["id"] for row in rows])
-    return [ConsultationRead(**_consultation_read(row, counts.get(row["id"], {}), at)) for row in rows], total
+        query = _list_query(**shape, order_by_topic=order_by_topic, limit=per_page, offset=offset)
+        rows = await query.run(**_used_values(shape, values))
+    if rows:
+        total = int(rows[0][_TOTAL_ROWS])
+    elif page == 1:
+        total = 0
+    else:
+        count_query = Consultation.count()
+        for condition in _list_conditions(_Values(**values), **shape):
+            count_query = count_query.where(condition)
+        if q and q.strip():
+            count_query = count_query.where(contains(Consultation.title, q))
+        total = await count_query
+    return [ConsultationRead(**_consultation_read(row, _row_counts(row), at)) for row in rows], total
+
+
+def _status_value(status: str | None) -> str | None:
+    """The status filter as its plain value (``_status_filter`` checks it)."""
+    if not status:
+        return None
+    if status not in (Status.open, Status.closed, Status.concluded):
+        raise InvalidInput(_("The status filter must be open, closed or concluded."))
+    return Status(status).value
+
+
+def _used_values(shape: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """The parameters a shape of list declares (``at`` only for the open and closed filters)."""
+    used = {}
+    if shape["status"] in (Status.open.value, Status.closed.value):
+        used["at"] = values["at"]
+    for name in ("staff_department", "department", "topic"):
+        if shape[name]:
+            used[name] = values[name]
+    return used
+
+
+def _list_select(shape: dict[str, Any], values: dict[str, Any], q: str, order_by_topic: bool) -> Any:
+    query = Consultation.select(*_LIST_COLUMNS, *_COUNT_COLUMNS, QueryString("COUNT(*) OVER ()", alias=_TOTAL_ROWS))
+    for condition in _list_conditions(_Values(**values), **shape):
+        query = query.where(condition)
+    query = query.where(contains(Consultation.title, q))
+    if order_by_topic:
+        return query.order_by(Consultation.topic_position).order_by(Consultation.id)
+    return query.order_by(Consultation.id, ascending=False)
 
 
 def _attachment_read(consultation_id: int, row: dict[str, Any]) -> AttachmentRead:
@@ -430,12 +547,66 @@ def _attachment_read(consultation_id: int, row: dict[str, Any]) -> AttachmentRea
     )
 
 
+_DETAIL_COLUMNS = (
+    Consultation.all_columns(),
+    Consultation.department.slug.as_alias("department_slug"),
+    Consultation.department.name.as_alias("department_name"),
+    *_COUNT_COLUMNS,
+)
+
+
+def _counted_view_row(p: Any) -> Any:
+    """One view more, answering the row as ``_DETAIL_COLUMNS`` reads it (after the update), or nothing for a
+    draft: the ``UPDATE`` and the read in one statement (RETURNING: SQLite 3.35+, PostgreSQL)."""
+    consultation, department = Consultation._meta.tablename, Department._meta.tablename
+    joined = ", ".join(
+        f'(SELECT "{department}"."{column}" FROM "{department}" WHERE "{department}"."id" = '
+        f'"{consultation}"."department") AS "department_{column}"' for column in ("slug", "name"))
+    counts = ", ".join(f'{{}} AS "{column._alias}"' for column in _COUNT_COLUMNS)
+    sql = (f'UPDATE "{consultation}" SET "view_count" = "view_count" + 1 WHERE "id" = {{}} AND "status" != {{}}'
+           f" RETURNING *, {joined}, {counts}")
+    counted = [QueryString(column.template, *column.args) for column in _COUNT_COLUMNS]
+    return Consultation.raw(sql, p.id, Status.draft.value, *counted)
+
+
+_COUNT_VIEW = prepared(_counted_view_row)
+_PUBLIC_ROW = prepared(lambda p: Consultation.select(*_DETAIL_COLUMNS).where(
+    (Consultation.id == p.id) & (Consultation.status != Status.draft)).first())
+_STAFF_ROW = prepared(lambda p: Consultation.select(*_DETAIL_COLUMNS).where(Consultation.id == p.id).first())
+
+
+def _draft_files(p: Any) -> Any:
+    """The sections (number order), the attachments (id order) and the outcome of a consultation, in one query.
+
+    ``at``: the outcome's publication (typed in the first branch: PostgreSQL types NULL UNION NULL as text); on
+    SQLite a compound select's columns have no declared type, so the stored text is parsed by ``aware`` as
+    Piccolo's Timestamptz would be."""
+    section, attachment, outcome = Section._meta.tablename, Attachment._meta.tablename, Outcome._meta.tablename
+    return Section.raw(
+        f'SELECT 1 AS "part", "number" AS "n", NULL AS "size", "heading" AS "a", "body" AS "b", NULL AS "c", '
+        f'CAST(NULL AS TIMESTAMP WITH TIME ZONE) AS "at" FROM "{section}" WHERE "consultation" = {{}} UNION ALL '
+        f'SELECT 2, "id", "size", "purpose", "original_name", "kind", NULL FROM "{attachment}" '
+        f'WHERE "consultation" = {{}} UNION ALL '
+        f'SELECT 3, "id", NULL, "final_text", "interpretation", NULL, "published_at" FROM "{outcome}" '
+        f'WHERE "consultation" = {{}} ORDER BY "part", "n"', p.id, p.id, p.id)
+
+
+_DRAFT_PARTS = prepared(_draft_files)
+_EXTENSIONS = prepared(lambda p: WorkflowEvent.select(
+    WorkflowEvent.note, WorkflowEvent.detail, WorkflowEvent.created_at).where(
+    (WorkflowEvent.aggregate == CONSULTATION.aggregate) & (WorkflowEvent.target_id == p.id)
+    & (WorkflowEvent.transition == "extend")).order_by(WorkflowEvent.id).output(load_json=True))
+
+
 async def get_consultation(consultation_id: int, count_view: bool = False) -> ConsultationDetail:
     """The public consultation: draft by sections, attachments, extensions, counts, outcome once concluded."""
     if count_view:
-        await Consultation.update({Consultation.view_count: Consultation.view_count + 1}).where(
-            (Consultation.id == consultation_id) & (Consultation.status != Status.draft))
-    row = await _public_consultation_row(consultation_id)
+        rows = await _COUNT_VIEW.run(id=consultation_id)
+        row = rows[0] if rows else None
+    else:
+        row = await _PUBLIC_ROW.run(id=consultation_id)
+    if row is None:
+        raise NotFound(_("The consultation was not found."))
     return await _detail(row)
 
 
@@ -446,16 +617,24 @@ async def count_views(path_params: dict[str, Any], views: int) -> None:
 
 
 async def _detail(row: dict[str, Any], staff_view: bool = False) -> ConsultationDetail:
+    """``row``: the ``_DETAIL_COLUMNS`` (the counts included)."""
     at = now()
     consultation_id = row["id"]
-    sections = await Section.select(Section.number, Section.heading, Section.body).where(
-        Section.consultation == consultation_id).order_by(Section.number)
-    attachments = await Attachment.select().where(Attachment.consultation == consultation_id).order_by(Attachment.id)
-    extensions = await _extensions(consultation_id)
-    counts = (await _counts([consultation_id])).get(consultation_id, {})
+    sections, attachments, outcome_row = [], [], None
+    for part in await _DRAFT_PARTS.run(id=consultation_id):
+        if part["part"] == 1:
+            sections.append({"number": part["n"], "heading": part["a"], "body": part["b"]})
+        elif part["part"] == 2:
+            attachments.append({"id": part["n"], "size": part["size"], "purpose": part["a"],
+                                "original_name": part["b"], "kind": part["c"]})
+        else:
+            outcome_row = {"final_text": part["a"], "interpretation": part["b"], "published_at": part["at"]}
+    # extend_deadline, the only writer of "extend" events, sets original_closes_at with the first one.
+    extensions = await _extensions(consultation_id) if row["original_closes_at"] is not None else []
+    counts = _row_counts(row)
     outcome = None
     if row["status"] == Status.concluded or staff_view:
-        outcome = await _outcome(consultation_id, counts,
+        outcome = await _outcome(consultation_id, outcome_row, counts,
                                  [a for a in attachments if a["purpose"] != "draft"], sections)
     return ConsultationDetail(
         **_consultation_read(row, counts, at), body=row["body"],
@@ -467,10 +646,7 @@ async def _detail(row: dict[str, Any], staff_view: bool = False) -> Consultation
 
 async def _extensions(consultation_id: int) -> list[ExtensionRead]:
     """The deadline extensions, from the consultation's history (transition "extend")."""
-    rows = await WorkflowEvent.select(WorkflowEvent.note, WorkflowEvent.detail, WorkflowEvent.created_at).where(
-        (WorkflowEvent.aggregate == CONSULTATION.aggregate) & (WorkflowEvent.target_id == consultation_id)
-        & (WorkflowEvent.transition == "extend")
-    ).order_by(WorkflowEvent.id).output(load_json=True)
+    rows = await _EXTENSIONS.run(id=consultation_id)
     return [
         ExtensionRead(previous_closes_at=aware(row["detail"]["previous_closes_at"]),
                       new_closes_at=aware(row["detail"]["new_closes_at"]), reason=row["note"],
@@ -479,9 +655,8 @@ async def _extensions(consultation_id: int) -> list[ExtensionRead]:
     ]
 
 
-async def _outcome(consultation_id: int, counts: dict[str, int], attachments: list[dict[str, Any]],
-                   sections: list[dict[str, Any]]) -> OutcomeRead | None:
-    outcome = await Outcome.select().where(Outcome.consultation == consultation_id).first()
+async def _outcome(consultation_id: int, outcome: dict[str, Any] | None, counts: dict[str, int],
+                   attachments: list[dict[str, Any]], sections: list[dict[str, Any]]) -> OutcomeRead | None:
     if outcome is None:
         return None
     headings = {s["number"]: s["heading"] for s in sections}
@@ -521,12 +696,7 @@ async def attachment_file(consultation_id: int, attachment_id: int) -> dict[str,
 async def staff_consultation(staff: Staff, consultation_id: int) -> ConsultationDetail:
     """The consultation as its department sees it (drafts included), for the summary page."""
     await get_consultation_for_staff(staff, consultation_id, "consultation.view_staff")
-    row = await Consultation.select(
-        Consultation.all_columns(),
-        Consultation.department.slug.as_alias("department_slug"),
-        Consultation.department.name.as_alias("department_name"),
-    ).where(Consultation.id == consultation_id).first()
-    return await _detail(row, staff_view=True)
+    return await _detail(await _STAFF_ROW.run(id=consultation_id), staff_view=True)
 
 
 async def list_staff_consultations(staff: Staff, department: str | None = None,
