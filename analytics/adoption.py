@@ -11,8 +11,9 @@ Two bases, one shape:
   shows in the current figures. Being a property of the opinion, the settled decision makes the
   months of a quarter add up to the quarter, whatever the grouping.
 
-The database does the counting (a handful of rows per consultation come back); pandas shapes them
-into groups. The counts come from the opinion facts (analytics/facts.py: the same rules folded per
+The database does the counting (a handful of rows per consultation come back); plain Python sums
+them into groups (a few hundred lines at most, fewer than a pandas pivot table costs to set up:
+~25 ms a page for the demo's dozens of lines). The counts come from the opinion facts (analytics/facts.py: the same rules folded per
 opinion, one GROUP BY over plain columns) when they are up to date or cheaply brought up to date,
 else from the history itself (``_history``, ``_current``): the same figures either way (tested).
 A fixed number of queries whatever the number of opinions.
@@ -21,8 +22,6 @@ A fixed number of queries whatever the number of opinions.
 from __future__ import annotations
 
 from typing import Any
-
-import pandas as pd
 
 from analytics import facts, labels
 from analytics.filters import Filters, department_sql, local_month_sql, period_sql
@@ -33,6 +32,7 @@ from consultations.workflows import OPINION_DECISION
 from engagement.i18n import _
 
 KEYS = ("department", "topic", "consultation")
+Lines = list[dict[str, Any]]  # counted rows: the group ids, a month or decision, and n
 DECISIONS = [decision.value for decision in DECIDED]
 
 
@@ -46,7 +46,7 @@ async def adoption_tables(groupings: list[str], filters: Filters,
 
     ``from_facts``: None reads the opinion facts if they are (or cheaply become) up to date; False
     folds the history on the spot; True insists on the facts, brought up to date whatever it takes."""
-    fetched: dict[bool, tuple[pd.DataFrame, pd.DataFrame]] = {}
+    fetched: dict[bool, tuple[Lines, Lines]] = {}
     if from_facts is not False:
         from_facts = await facts.ready(None if from_facts else facts.CATCH_UP_LIMIT)
     tables = {}
@@ -62,7 +62,7 @@ async def adoption_tables(groupings: list[str], filters: Filters,
     return tables
 
 
-async def _fetch(history: bool, from_facts: bool, filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+async def _fetch(history: bool, from_facts: bool, filters: Filters) -> tuple[Lines, Lines]:
     """The counts of one basis: from the opinion facts when they are up to date, else from the history."""
     if not from_facts:
         return await (_history(filters) if history else _current(filters))
@@ -72,15 +72,15 @@ async def _fetch(history: bool, from_facts: bool, filters: Filters) -> tuple[pd.
     return _split(_frame(await facts.current_counts(filters), [*_COLUMNS, "decision"]))
 
 
-async def _current(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+async def _current(filters: Filters) -> tuple[Lines, Lines]:
     return _split(await _current_counts(filters))
 
 
-def _split(counts: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return counts, counts[counts["decision"].isin(DECISIONS)]
+def _split(counts: Lines) -> tuple[Lines, Lines]:
+    return counts, [line for line in counts if line["decision"] in DECISIONS]
 
 
-async def _history(filters: Filters) -> tuple[pd.DataFrame, pd.DataFrame]:
+async def _history(filters: Filters) -> tuple[Lines, Lines]:
     return await _opinions_by_month(filters), await _first_decisions(filters)
 
 
@@ -90,7 +90,7 @@ _FROM = "FROM consultation_opinion o JOIN consultation c ON c.id = o.consultatio
 _COLUMNS = ["department", "topic", "consultation"]
 
 
-async def _current_counts(filters: Filters) -> pd.DataFrame:
+async def _current_counts(filters: Filters) -> Lines:
     values: list[Any] = [Moderation.approved.value]
     sql = (f"SELECT c.department AS department, c.topic AS topic, o.consultation AS consultation, "
            f"o.decision AS decision, COUNT(*) AS n {_FROM} WHERE o.moderation = {{}}"
@@ -98,7 +98,7 @@ async def _current_counts(filters: Filters) -> pd.DataFrame:
     return _frame(await Opinion.raw(sql, *values), [*_COLUMNS, "decision"])
 
 
-async def _opinions_by_month(filters: Filters) -> pd.DataFrame:
+async def _opinions_by_month(filters: Filters) -> Lines:
     values: list[Any] = [Moderation.approved.value]
     sql = (f"SELECT c.department AS department, c.topic AS topic, o.consultation AS consultation, "
            f"{local_month_sql('o.created_at')} AS month, COUNT(*) AS n {_FROM} WHERE o.moderation = {{}}"
@@ -107,7 +107,7 @@ async def _opinions_by_month(filters: Filters) -> pd.DataFrame:
     return _frame(await Opinion.raw(sql, *values), [*_COLUMNS, "month"])
 
 
-async def _first_decisions(filters: Filters) -> pd.DataFrame:
+async def _first_decisions(filters: Filters) -> Lines:
     """Per group: opinions first decided in the period, each by its settled decision (module docstring).
 
     One pass over the decision events gives each opinion its first and last decision; only opinions
@@ -140,32 +140,50 @@ async def _first_decisions(filters: Filters) -> pd.DataFrame:
     return _frame(await Opinion.raw(sql, *values), [*_COLUMNS, "month", "decision"])
 
 
-def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=[*columns, "n"])
-    for column in ("n", *(c for c in _COLUMNS if c in columns)):
-        frame[column] = frame[column].fillna(labels.NO_ID).astype("int64")  # topic: 0 for none
-    return frame
+def _frame(rows: list[dict[str, Any]], columns: list[str]) -> Lines:
+    """The counted rows with their group ids and counts as ints (topic: 0 for none)."""
+    ids = [column for column in _COLUMNS if column in columns]
+    lines = []
+    for row in rows:
+        line = {column: row.get(column) for column in columns}
+        for column in ids:
+            line[column] = labels.NO_ID if line[column] is None else int(line[column])
+        line["n"] = 0 if row.get("n") is None else int(row["n"])
+        lines.append(line)
+    return lines
 
 
 # ---------- shaping ----------
 
-async def _items(by: str, opinions: pd.DataFrame, decisions: pd.DataFrame, filters: Filters) -> list[AdoptionRow]:
-    opinion_counts = opinions.groupby(by, dropna=False)["n"].sum()
-    decision_counts = decisions.pivot_table(index=by, columns="decision", values="n", aggfunc="sum",
-                                            fill_value=0, dropna=False)
-    keys = list(dict.fromkeys([*opinion_counts.index, *decision_counts.index]))
+async def _items(by: str, opinions: Lines, decisions: Lines, filters: Filters) -> list[AdoptionRow]:
+    opinion_counts: dict[Any, int] = {}
+    for line in opinions:
+        opinion_counts[line[by]] = opinion_counts.get(line[by], 0) + line["n"]
+    decision_counts: dict[Any, dict[str, int]] = {}
+    for line in decisions:
+        counts = decision_counts.setdefault(line[by], {})
+        counts[line["decision"]] = counts.get(line["decision"], 0) + line["n"]
+    keys = list(dict.fromkeys([*sorted(opinion_counts, key=_key_order), *sorted(decision_counts, key=_key_order)]))
     names = await labels.for_groups(by, keys, filters)
     rows = []
     for key in names.order(keys):
-        decided = decision_counts.loc[key] if key in decision_counts.index else pd.Series(dtype="int64")
-        counts = {decision: int(decided.get(decision, 0)) for decision in DECISIONS}
-        rows.append(_row(names.key(key), names.label(key), int(opinion_counts.get(key, 0)), counts))
+        decided = decision_counts.get(key, {})
+        counts = {decision: decided.get(decision, 0) for decision in DECISIONS}
+        rows.append(_row(names.key(key), names.label(key), opinion_counts.get(key, 0), counts))
     return rows
 
 
-def _sums(opinions: pd.DataFrame, decisions: pd.DataFrame) -> tuple[int, dict[str, int]]:
-    by_decision = decisions.groupby("decision")["n"].sum()
-    return int(opinions["n"].sum()), {decision: int(by_decision.get(decision, 0)) for decision in DECISIONS}
+def _key_order(key: Any) -> tuple[bool, Any]:
+    """Groups in ascending order, a missing one last (as pandas' groupby and pivot_table order them)."""
+    return key is None, key
+
+
+def _sums(opinions: Lines, decisions: Lines) -> tuple[int, dict[str, int]]:
+    by_decision = dict.fromkeys(DECISIONS, 0)
+    for line in decisions:
+        if line["decision"] in by_decision:
+            by_decision[line["decision"]] += line["n"]
+    return sum(line["n"] for line in opinions), by_decision
 
 
 def _row(key: str, label: str, opinions: int, counts: dict[str, int]) -> AdoptionRow:

@@ -24,6 +24,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+from analytics import memo
 from analytics.filters import (
     Filters,
     department_sql,
@@ -105,6 +106,11 @@ def _backlog(newest: dict[str, Any]) -> int:
 
 async def catch_up(rebuild: bool = False, create: bool = False) -> None:
     """Fold again every opinion changed since the watermark (``rebuild``: all of them); one writer at a time."""
+    with memo.deriving():  # derived rows only: no figure changes (analytics/memo.py)
+        await _catch_up(rebuild, create)
+
+
+async def _catch_up(rebuild: bool, create: bool) -> None:
     async with unit_of_work():
         if create:
             await FactState.insert(FactState(id=STATE_ID, watermark=-1)).on_conflict(action="DO NOTHING")

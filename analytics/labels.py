@@ -5,7 +5,9 @@ One query per grouping (none for months and kinds), whatever the number of group
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,9 +57,29 @@ async def for_groups(by: str, groups: list[Any], filters: Filters) -> Names:
     return names
 
 
+# Every department (id, slug, name) in their order, when the caller has read them already for this computation
+# (the statistics page lists them in its form): the groups' names are then taken from there, not queried again.
+_all_departments: ContextVar[list[dict[str, Any]] | None] = ContextVar("analytics_all_departments", default=None)
+
+
+@contextmanager
+def departments_known(rows: list[dict[str, Any]]) -> Iterator[None]:
+    """Within this block, department names come from ``rows``: every department, ordered by sort order and id."""
+    token = _all_departments.set(rows)
+    try:
+        yield
+    finally:
+        _all_departments.reset(token)
+
+
 async def _departments(ids: list[int]) -> Names:
-    rows = await Department.select(Department.id, Department.slug, Department.name).where(
-        Department.id.is_in(ids)).order_by(Department.sort_order).order_by(Department.id)
+    known = _all_departments.get()
+    if known is not None:
+        wanted = set(ids)
+        rows = [row for row in known if row["id"] in wanted]
+    else:
+        rows = await Department.select(Department.id, Department.slug, Department.name).where(
+            Department.id.is_in(ids)).order_by(Department.sort_order).order_by(Department.id)
     return Names({r["id"]: r["slug"] for r in rows}, {r["id"]: r["name"] for r in rows}, [r["id"] for r in rows])
 
 

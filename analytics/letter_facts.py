@@ -30,6 +30,7 @@ import hashlib
 from datetime import date, timedelta
 from typing import Any
 
+from analytics import memo
 from analytics.filters import (
     Filters,
     is_postgres,
@@ -119,6 +120,11 @@ def _backlog(newest: dict[str, Any], calendar: workdays.Calendar) -> int:
 
 async def catch_up(calendar: workdays.Calendar, rebuild: bool = False, create: bool = False) -> None:
     """Recount the days of receipt of every letter changed since the watermark (``rebuild``: all); one writer."""
+    with memo.deriving():  # derived rows only: no figure changes (analytics/memo.py)
+        await _catch_up(calendar, rebuild, create)
+
+
+async def _catch_up(calendar: workdays.Calendar, rebuild: bool, create: bool) -> None:
     async with unit_of_work():
         if create:
             await LetterFactState.insert(LetterFactState(id=STATE_ID, watermark=-1)).on_conflict(action="DO NOTHING")

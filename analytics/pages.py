@@ -14,18 +14,23 @@ import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from markupsafe import Markup
 
-from analytics import dashboard, reports, services, views
+from analytics import dashboard, labels, memo, reports, services, views
 from analytics.filters import Filters, resolve
 from analytics.schemas import ReportCreate
 from engagement.errors import DomainError, InvalidInput
 from engagement.forms import parse_form
 from engagement.i18n import DEFAULT_LANGUAGE, _, current_language
 from engagement.permissions import guard
+from engagement.prepared import prepared
 from engagement.tables import Department
 from engagement.web import client_address, current_staff, preferences_for
 
 INDEX = "/statistics"
+CONTENT_TEMPLATE = "analytics/_statistics_content.html"
+# The page's figures and its body drawn from them, while the facts are unchanged (analytics/memo.py).
+PAGE_MEMO = memo.Memo()
 PAGE_SECTIONS = {"adoption": ("department", "month"), "mailbox": ("department", "month"),
                  "rectifications": ("department",), "events": ("kind",)}
 
@@ -60,29 +65,50 @@ async def _figures(filters: Filters) -> dict[str, dict[str, Any]]:
     return msgspec.to_builtins(await services.figures_of_many(wanted, filters))
 
 
+_ALL_DEPARTMENTS = prepared(lambda p: Department.select(Department.id, Department.slug, Department.name)
+                            .order_by(Department.sort_order).order_by(Department.id))
+
+
 async def _departments() -> list[dict[str, Any]]:
-    return await Department.select(Department.slug, Department.name).order_by(Department.sort_order).order_by(
-        Department.id)
+    """Every department in order: the form's choices, and the names of the figures' groups."""
+    return await _ALL_DEPARTMENTS.run()
 
 
 @get(INDEX, name="statistics", include_in_schema=False)
 async def statistics_page(request: Request, period_start: FromQuery[str | None] = None,
                           period_end: FromQuery[str | None] = None,
                           department: FromQuery[str | None] = None) -> Template:
+    """The figures, and the page's body drawn from them, come from ``PAGE_MEMO`` while the facts are unchanged:
+    then a render costs the surrounding layout only."""
+    elder, language = _elder(request), current_language.get()
+    key, version = (period_start, period_end, department, language), await PAGE_MEMO.version()
+    shown = await PAGE_MEMO.get(key, lambda: _page_figures(period_start, period_end, department), version)
+    content = await PAGE_MEMO.get((*key, elder), lambda: _page_content(request, shown, elder, {
+        "period_start": _date_text(period_start), "period_end": _date_text(period_end),
+        "department": department or ""}), version)
+    return Template("analytics/statistics.html", context={"content": content}, status_code=shown["status"])
+
+
+async def _page_figures(period_start: str | None, period_end: str | None, department: str | None) -> dict[str, Any]:
+    """Everything the page shows that depends on the records and the language, not on elder mode."""
     error, status = None, 200
     try:
         filters = await _filters(period_start, period_end, department)
     except InvalidInput as refused:  # shown beside the form; the figures fall back to no filter
         error, status, filters = refused.detail, 400, Filters()
-    figures = await _figures(filters)
-    context = {
-        "filters": filters, "form": {"period_start": _date_text(period_start), "period_end": _date_text(period_end),
-                                     "department": department or ""},
-        "error": error, "departments": await _departments(), "headline": views.headline(figures),
-        "sections": views.sections(figures, _elder(request)), "definitions": views.definitions(),
-        "reports": (await reports.list_reports(None, 1, 20)).items, "query": _export_query(filters),
-    }
-    return Template("analytics/statistics.html", context=context, status_code=status)
+    departments = await _departments()
+    with labels.departments_known(departments):
+        figures = await _figures(filters)
+    return {"filters": filters, "error": error, "status": status, "figures": figures,
+            "departments": departments, "headline": views.headline(figures),
+            "definitions": views.definitions(), "reports": await reports.latest_published(),
+            "query": _export_query(filters)}
+
+
+async def _page_content(request: Request, shown: dict[str, Any], elder: bool, form: dict[str, str]) -> Markup:
+    """The body of the page (analytics/_statistics_content.html): everything below the site's header."""
+    context = {**shown, "form": form, "sections": views.sections(shown["figures"], elder)}
+    return Markup(request.app.template_engine.get_template(CONTENT_TEMPLATE).render(**context))
 
 
 def _export_query(filters: Filters) -> str:

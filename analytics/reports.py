@@ -37,6 +37,7 @@ from engagement.accounts import Staff
 from engagement.db import unit_of_work
 from engagement.errors import InvalidInput, NotFound
 from engagement.i18n import DEFAULT_LANGUAGE, _, current_language
+from engagement.prepared import prepared
 
 MAX_PER_PAGE = 100
 REPORT_FORMATS = ("csv", "xlsx", "json")
@@ -148,12 +149,23 @@ async def list_reports(staff: Staff | None, page: int = 1, per_page: int = 20) -
         where = where | (Report.status == ReportStatus.draft.value)
     elif staff is not None and permissions.allowed(staff, "statistics.report.view_draft", staff.department_id):
         where = where | ((Report.status == ReportStatus.draft.value) & (Report.department == staff.department_id))
-    summary_columns = [column for column in _COLUMNS if column._meta.name not in ("figures", "definitions")]
-    rows = await Report.select(*summary_columns).where(where).order_by(Report.period_end, ascending=False) \
+    rows = await Report.select(*_SUMMARY_COLUMNS).where(where).order_by(Report.period_end, ascending=False) \
         .order_by(Report.id, ascending=False).limit(per_page).offset((page - 1) * per_page)
     total = await Report.count().where(where)
     return ReportList(items=[ReportSummary(**_summary(row)) for row in rows], total=total, page=page,
                       per_page=per_page)
+
+
+_SUMMARY_COLUMNS = [column for column in _COLUMNS if column._meta.name not in ("figures", "definitions")]
+PUBLISHED_ON_PAGE = 20
+_LATEST_PUBLISHED = prepared(lambda p: Report.select(*_SUMMARY_COLUMNS).where(
+    Report.status == ReportStatus.published.value).order_by(Report.period_end, ascending=False)
+    .order_by(Report.id, ascending=False).limit(PUBLISHED_ON_PAGE))
+
+
+async def latest_published() -> list[ReportSummary]:
+    """The items of ``list_reports(None, 1, 20)`` (the public page's list) in one query, without the total."""
+    return [ReportSummary(**_summary(row)) for row in await _LATEST_PUBLISHED.run()]
 
 
 async def export_report(staff: Staff | None, report_id: int, fmt: str) -> tuple[bytes, str, str]:

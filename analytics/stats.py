@@ -1,12 +1,17 @@
 """The arithmetic behind the figures: rates, Wilson intervals, the Kaplan–Meier median.
 
 Pure functions over numbers and pandas objects; the definitions they implement are in
-docs/analytics.md and analytics/definitions.py.
+docs/analytics.md and analytics/definitions.py. The Kaplan–Meier median comes twice: over pandas
+Series (one line per letter: thousands) and over counted lines in plain Python (the letter counts:
+a few hundred lines, where building the frames cost more than the arithmetic); both multiply the same
+factors in the same order, so they give the same floats (tests/analytics/test_letter_facts.py).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Hashable, Iterable
+from typing import Any
 
 import pandas as pd
 
@@ -63,3 +68,37 @@ def km_medians(groups: pd.Series, durations: pd.Series, observed: pd.Series,
     counts["survival"] = (1 - counts["sum"] / counts["at_risk"]).groupby(level="group").cumprod()
     reached = counts[(counts["survival"] <= 0.5 + 1e-12) & (counts["sum"] > 0)].reset_index()
     return reached.groupby("group")["t"].first().astype(float)
+
+
+def km_medians_counted(lines: Iterable[tuple[Hashable, float, int, int]]) -> dict[Hashable, float]:
+    """``km_medians`` over counted lines ``(group, duration, events, cases)``, in plain Python.
+
+    The same steps as the pandas one: per group and duration, the events and cases summed; at risk at t the
+    cases lasting t or longer; S(t) the running product of (1 − events / at risk) in ascending t; the median
+    the first t with an event where S(t) ≤ 0.5. Groups whose curve never gets there are left out."""
+    grouped: dict[Hashable, dict[float, list[int]]] = {}
+    for group, duration, events, cases in lines:
+        sums = grouped.setdefault(group, {}).setdefault(duration, [0, 0])
+        sums[0] += events
+        sums[1] += cases
+    medians: dict[Hashable, float] = {}
+    for group in sorted(grouped, key=_group_order):
+        by_duration = grouped[group]
+        durations = sorted(by_duration)
+        at_risk, remaining = [], 0
+        for duration in reversed(durations):
+            remaining += by_duration[duration][1]
+            at_risk.append(remaining)
+        at_risk.reverse()
+        survival = 1.0
+        for duration, risk in zip(durations, at_risk, strict=True):
+            events = by_duration[duration][0]
+            survival *= 1 - events / risk
+            if survival <= 0.5 + 1e-12 and events > 0:
+                medians[group] = float(duration)
+                break
+    return medians
+
+
+def _group_order(group: Hashable) -> tuple[bool, Any]:
+    return group is None, group
