@@ -30,6 +30,7 @@ from engagement.errors import DomainError, InvalidInput
 from engagement.forms import parse_form
 from engagement.i18n import _
 from engagement.permissions import guard
+from engagement.prepared import prepared
 from engagement.tables import Department
 from engagement.uploads import upload_path
 from engagement.verification import VerifiedCitizen
@@ -54,9 +55,12 @@ def _read(row: dict[str, Any]) -> schemas.RectificationRead:
     return schemas.rectification_read(row)
 
 
+_DEPARTMENTS = prepared(lambda p: Department.select(Department.slug, Department.name).order_by(
+    Department.sort_order).order_by(Department.id))
+
+
 async def _departments() -> list[dict[str, Any]]:
-    return await Department.select(Department.slug, Department.name).order_by(Department.sort_order).order_by(
-        Department.id)
+    return await _DEPARTMENTS.run()
 
 
 # ---------- the public board ----------

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Any
 
 from piccolo.query.functions.aggregate import Count
+from piccolo.querystring import QueryString
 
 from engagement import clock, permissions, workdays
 from engagement.accounts import Staff
@@ -28,6 +29,7 @@ from engagement.db import lock_row_for_update, unit_of_work
 from engagement.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from engagement.i18n import N_, _
 from engagement.notifications import notify_citizen, notify_department_staff
+from engagement.prepared import prepared
 from engagement.tables import Citizen, Department, SupportVote
 from engagement.uploads import MB, store_upload, strip_image_metadata
 from engagement.verification import VerifiedCitizen
@@ -80,6 +82,16 @@ _COLUMNS = (
     Rectification.issue.session.as_alias("session_id"),
 )
 
+# This round's answers, counted in the row's own query (a row of round 0 has none: a completion opens a round).
+_ROUND_ANSWERS = ('(SELECT COUNT(*) FROM "live_rectification_answer" WHERE "live_rectification_answer"."rectification"'
+                  ' = "live_rectification"."id" AND "live_rectification_answer"."round"'
+                  ' = "live_rectification"."confirmation_round" AND {}"live_rectification_answer"."solved")')
+_DETAIL_COLUMNS = (
+    *_COLUMNS,
+    QueryString(_ROUND_ANSWERS.format(""), alias="solved"),
+    QueryString(_ROUND_ANSWERS.format("NOT "), alias="not_solved"),
+)
+
 
 def is_overdue(row: dict[str, Any], today: date | None = None) -> bool:
     return row["state"] == RectificationState.in_progress and (today or clock.today()) > row["due_date"]
@@ -87,15 +99,11 @@ def is_overdue(row: dict[str, Any], today: date | None = None) -> bool:
 
 def working_days_overdue(row: dict[str, Any], calendar: workdays.Calendar, today: date | None = None) -> int:
     """Working days past the due date: until today while in progress, until completion once completed."""
-    if row["state"] == RectificationState.completed:
-        on = clock.local_date(row["completed_at"]) or row["due_date"]
-    else:
-        on = today or clock.today()
-    return workdays.working_days_late(row["due_date"], on, calendar)
+    return workdays.working_days_late(row["due_date"], _late_on(row, today or clock.today()), calendar)
 
 
 async def rectification_of_issue(issue_id: int) -> dict[str, Any]:
-    row = await Rectification.select(*_COLUMNS).where(Rectification.issue == issue_id).first()
+    row = await _ROW_OF_ISSUE.run(issue=issue_id)
     if row is None:
         raise NotFound(_("This issue has no rectification."))
     return row
@@ -110,79 +118,196 @@ async def rectification_for_staff(staff: Staff | None, issue_id: int) -> dict[st
     return row
 
 
+# Hot reads are prepared queries (engagement/prepared.py, docs/architecture.md "Prepared queries"): their SQL is
+# built once per shape (which filters, which page) instead of by Piccolo on every call. Lists of ids are padded
+# to one of ID_LIST_SIZES by repeating the last id (the same rows), so a few declarations serve any page.
+ID_LIST_SIZES = (8, 20, 50, 200)
+PREPARED_SHAPES = 256  # declarations of the lists' shapes kept (a shape includes the page: limit and offset)
+
+_HAS_PHOTOS = ('EXISTS (SELECT 1 FROM "live_issue_photo" WHERE "live_issue_photo"."update_id"'
+               ' = "live_rectification_update"."id")')
+_UPDATES_OF = {size: prepared(lambda p, size=size: RectificationUpdate.select(
+    RectificationUpdate.id, RectificationUpdate.rectification, RectificationUpdate.kind,
+    RectificationUpdate.content, RectificationUpdate.created_at, QueryString(_HAS_PHOTOS, alias="has_photos"),
+).where(RectificationUpdate.rectification.is_in(_id_parameters(p, size))).order_by(RectificationUpdate.id))
+    for size in ID_LIST_SIZES}
+_PHOTOS_OF = {size: prepared(lambda p, size=size: IssuePhoto.select(IssuePhoto.id, IssuePhoto.update_id).where(
+    IssuePhoto.update_id.is_in(_id_parameters(p, size))).order_by(IssuePhoto.id)) for size in ID_LIST_SIZES}
+_ANSWER_COUNTS_OF = {size: prepared(lambda p, size=size: RectificationAnswer.select(
+    RectificationAnswer.rectification, RectificationAnswer.round, RectificationAnswer.solved, Count(alias="answers"),
+).where(RectificationAnswer.rectification.is_in(_id_parameters(p, size))).group_by(
+    RectificationAnswer.rectification, RectificationAnswer.round, RectificationAnswer.solved))
+    for size in ID_LIST_SIZES}
+_ROW_OF_ISSUE = prepared(lambda p: Rectification.select(*_COLUMNS).where(Rectification.issue == p.issue).first())
+_DETAILS_OF_ISSUE = prepared(lambda p: Rectification.select(*_DETAIL_COLUMNS).where(
+    Rectification.issue == p.issue).first())
+
+
+def _id_parameters(p: Any, size: int) -> list[Any]:
+    return [getattr(p, f"id{index}") for index in range(size)]
+
+
+async def _run_for_ids(declared: dict[int, Any], ids: list[int], plain) -> list[dict[str, Any]]:
+    """``declared[size]`` run for ``ids`` (at least one) padded to ``size``; ``plain(ids)`` beyond the largest."""
+    size = next((size for size in ID_LIST_SIZES if size >= len(ids)), None)
+    if size is None:
+        return await plain(ids)
+    padded = [*ids, *[ids[-1]] * (size - len(ids))]
+    return await declared[size].run(**{f"id{index}": value for index, value in enumerate(padded)})
+
+
 async def attach_details(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Updates (with photo ids), this round's answer counts and the overdue figures, in three queries."""
+    """Updates (with photo ids), this round's answer counts and the overdue figures, in at most four queries.
+
+    Photos are read only when there are updates, answers only for rectifications completed at least once
+    (citizens answer a round that a completion opened: none exist in round 0), the working-day calendar
+    only when a rectification is past its due date (until then it is 0 working days late whatever the calendar).
+    """
     ids = [row["id"] for row in rows]
     updates: dict[int, list[dict[str, Any]]] = {rid: [] for rid in ids}
     counts: dict[tuple[int, int, bool], int] = {}
-    calendar = await workdays.load_calendar() if rows else {}
-    if ids:
-        for update in await RectificationUpdate.select(
-            RectificationUpdate.id, RectificationUpdate.rectification, RectificationUpdate.kind,
-            RectificationUpdate.content, RectificationUpdate.created_at,
-        ).where(RectificationUpdate.rectification.is_in(ids)).order_by(RectificationUpdate.id):
-            updates[update["rectification"]].append({**update, "photos": []})
-        await _attach_photos([update for items in updates.values() for update in items])
-        for answer in await RectificationAnswer.select(
-            RectificationAnswer.rectification, RectificationAnswer.round, RectificationAnswer.solved,
-            Count(alias="answers"),
-        ).where(RectificationAnswer.rectification.is_in(ids)).group_by(
-            RectificationAnswer.rectification, RectificationAnswer.round, RectificationAnswer.solved
-        ):
-            counts[(answer["rectification"], answer["round"], bool(answer["solved"]))] = int(answer["answers"])
     today = clock.today()
+    with_photos = []
+    if ids:
+        for update in await _run_for_ids(_UPDATES_OF, ids, _plain_updates):
+            has_photos = update.pop("has_photos")
+            updates[update["rectification"]].append(update := {**update, "photos": []})
+            if has_photos:
+                with_photos.append(update)
+        await _attach_photos(with_photos)
+        counted = "not_solved" in rows[0]  # read with _DETAIL_COLUMNS
+        answered = [row["id"] for row in rows if row["confirmation_round"] and not counted]
+        for answer in await _run_for_ids(_ANSWER_COUNTS_OF, answered, _plain_answer_counts) if answered else ():
+            counts[(answer["rectification"], answer["round"], bool(answer["solved"]))] = int(answer["answers"])
+    late = any(_late_on(row, today) > row["due_date"] for row in rows)
+    calendar = await workdays.load_calendar() if late else {}
     for row in rows:
         key = (row["id"], row["confirmation_round"])
         row["updates"] = updates[row["id"]]
-        row["solved"], row["not_solved"] = counts.get((*key, True), 0), counts.get((*key, False), 0)
+        if "not_solved" in row:
+            row["solved"], row["not_solved"] = int(row["solved"]), int(row["not_solved"])
+        else:
+            row["solved"], row["not_solved"] = counts.get((*key, True), 0), counts.get((*key, False), 0)
         row["overdue"] = is_overdue(row, today)
         row["working_days_overdue"] = working_days_overdue(row, calendar, today)
         row["last_update_at"] = row["updates"][-1]["created_at"] if row["updates"] else row["created_at"]
     return rows
 
 
+def _late_on(row: dict[str, Any], today: date) -> date:
+    """The day ``working_days_overdue`` counts to: today while in progress, the completion day once completed."""
+    if row["state"] == RectificationState.completed:
+        return clock.local_date(row["completed_at"]) or row["due_date"]
+    return today
+
+
+async def _plain_updates(ids: list[int]) -> list[dict[str, Any]]:
+    return await RectificationUpdate.select(
+        RectificationUpdate.id, RectificationUpdate.rectification, RectificationUpdate.kind,
+        RectificationUpdate.content, RectificationUpdate.created_at, QueryString(_HAS_PHOTOS, alias="has_photos"),
+    ).where(RectificationUpdate.rectification.is_in(ids)).order_by(RectificationUpdate.id)
+
+
+async def _plain_photos(ids: list[int]) -> list[dict[str, Any]]:
+    return await IssuePhoto.select(IssuePhoto.id, IssuePhoto.update_id).where(
+        IssuePhoto.update_id.is_in(ids)).order_by(IssuePhoto.id)
+
+
+async def _plain_answer_counts(ids: list[int]) -> list[dict[str, Any]]:
+    return await RectificationAnswer.select(
+        RectificationAnswer.rectification, RectificationAnswer.round, RectificationAnswer.solved,
+        Count(alias="answers"),
+    ).where(RectificationAnswer.rectification.is_in(ids)).group_by(
+        RectificationAnswer.rectification, RectificationAnswer.round, RectificationAnswer.solved)
+
+
 async def _attach_photos(updates: list[dict[str, Any]]) -> None:
     by_id = {update["id"]: update for update in updates}
     if not by_id:
         return
-    for photo in await IssuePhoto.select(IssuePhoto.id, IssuePhoto.update_id).where(
-        IssuePhoto.update_id.is_in(list(by_id))
-    ).order_by(IssuePhoto.id):
+    for photo in await _run_for_ids(_PHOTOS_OF, list(by_id), _plain_photos):
         by_id[photo["update_id"]]["photos"].append(photo["id"])
 
 
 async def rectification_details(issue_id: int) -> dict[str, Any] | None:
     """One issue's rectification with its updates and counts, or None (for the issue's page and API)."""
-    row = await Rectification.select(*_COLUMNS).where(Rectification.issue == issue_id).first()
+    row = await _DETAILS_OF_ISSUE.run(issue=issue_id)
     return (await attach_details([row]))[0] if row else None
 
 
 async def list_rectifications(*, department: str | None = None, status: str | None = None,
                               overdue: bool | None = None, session_id: int | None = None,
                               limit: int = 20, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
-    """The public board, earliest due date first; ``status`` in_progress, completed or overdue. 6 queries."""
-    where = _filters(department, status, overdue, session_id)
-    query = Rectification.select(*_COLUMNS).order_by(Rectification.due_date).order_by(Rectification.id)
-    rows = await query.where(*where).limit(limit).offset(offset) if where else await query.limit(limit).offset(offset)
-    total = await (Rectification.count().where(*where) if where else Rectification.count())
+    """The public board, earliest due date first; ``status`` in_progress, completed or overdue. At most 5 queries.
+
+    The total is counted only when the page does not tell it (a page not full, after ``offset`` others).
+    """
+    shape, values = _filter_shape(department, status, overdue, session_id)
+    rows = await _prepared_shape(("page", shape, limit, offset), lambda: prepared(
+        lambda p: Rectification.select(*_DETAIL_COLUMNS).where(*_shape_filters(shape, p)).order_by(
+            Rectification.due_date).order_by(Rectification.id).limit(limit).offset(offset)
+        if shape else Rectification.select(*_DETAIL_COLUMNS).order_by(Rectification.due_date).order_by(
+            Rectification.id).limit(limit).offset(offset))).run(**values)
+    if len(rows) < limit and (rows or offset == 0):
+        total = offset + len(rows)
+    else:
+        total = await _prepared_shape(("count", shape), lambda: prepared(
+            lambda p: Rectification.count().where(*_shape_filters(shape, p)) if shape
+            else Rectification.count())).run(**values)
     return await attach_details(rows), total
 
 
-def _filters(department: str | None, status: str | None, overdue: bool | None, session_id: int | None) -> list[Any]:
-    today = clock.today()
-    where: list[Any] = []
+_SHAPES: dict[tuple[Any, ...], Any] = {}
+
+
+def _prepared_shape(key: tuple[Any, ...], declare) -> Any:
+    query = _SHAPES.get(key)
+    if query is None:
+        if len(_SHAPES) >= PREPARED_SHAPES:  # far pages of many filters: start again rather than grow
+            _SHAPES.clear()
+        query = _SHAPES[key] = declare()
+    return query
+
+
+def _filter_shape(department: str | None, status: str | None, overdue: bool | None,
+                  session_id: int | None) -> tuple[tuple[str, ...], dict[str, Any]]:
+    """Which filters apply (the shape of the query) and their values, as ``_filters`` reads the arguments."""
+    shape: list[str] = []
+    values: dict[str, Any] = {}
     if department:
-        where.append(Rectification.department.slug == department)
+        shape.append("department")
+        values["department"] = department
     if status == "overdue":
         overdue = True
     elif status:
-        where.append(Rectification.state == status)
+        shape.append("state")
+        values["state"] = status
     if overdue is True:
-        where += [Rectification.state == RectificationState.in_progress, Rectification.due_date < today]
+        shape.append("overdue")
+        values["today"] = clock.today()
     elif overdue is False:
-        where.append((Rectification.state == RectificationState.completed) | (Rectification.due_date >= today))
+        shape.append("not_overdue")
+        values["today"] = clock.today()
     if session_id is not None:
-        where.append(Rectification.issue.session == session_id)
+        shape.append("session")
+        values["session"] = session_id
+    return tuple(shape), values
+
+
+def _shape_filters(shape: tuple[str, ...], p: Any) -> list[Any]:
+    """The conditions of ``_filters`` for a shape, with parameters for the values."""
+    where: list[Any] = []
+    for name in shape:
+        if name == "department":
+            where.append(Rectification.department.slug == p.department)
+        elif name == "state":
+            where.append(Rectification.state == p.state)
+        elif name == "overdue":
+            where += [Rectification.state == RectificationState.in_progress, Rectification.due_date < p.today]
+        elif name == "not_overdue":
+            where.append((Rectification.state == RectificationState.completed) | (Rectification.due_date >= p.today))
+        elif name == "session":
+            where.append(Rectification.issue.session == p.session)
     return where
 
 

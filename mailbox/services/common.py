@@ -15,6 +15,7 @@ from engagement.crypto import constant_time_equals, keyring
 from engagement.errors import InvalidInput, NotFound
 from engagement.forms import field_label
 from engagement.i18n import N_, _
+from engagement.prepared import prepared
 from engagement.tables import Department
 from engagement.workflow import history_of
 from mailbox.tables import OPEN_STATUSES, Category, Letter, Status
@@ -130,9 +131,14 @@ async def desk_id() -> int | None:
     return desk["id"] if desk else None
 
 
+# Prepared (engagement/prepared.py): the SQL of this hot query is built once, not by Piccolo on every call.
+_DEPARTMENTS = prepared(lambda p: Department.select(
+    Department.id, Department.slug, Department.name, Department.is_receiving_desk,
+).order_by(Department.sort_order).order_by(Department.id))
+
+
 async def departments() -> list[dict[str, Any]]:
-    return await Department.select(Department.id, Department.slug, Department.name, Department.is_receiving_desk) \
-        .order_by(Department.sort_order).order_by(Department.id)
+    return await _DEPARTMENTS.run()
 
 
 async def fetch_letter(tracking_number: str) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime
 from datetime import time as dtime
 
 from engagement import clock
+from engagement.prepared import prepared
 from mailbox.tables import Letter
 
 
@@ -37,6 +38,9 @@ FIGURES_SQL = (f"SELECT {_period_columns('month', 'in_month')}, {_period_columns
                "FROM mailbox_letter WHERE received_at >= {}) AS this_year")
 
 
+_FIGURES = prepared(lambda p: Letter.raw(FIGURES_SQL, p.month_start, p.year_start))  # its SQL built once
+
+
 def _figures(row: dict, period: str) -> Figures:
     received, replied = int(row[f"{period}_received"] or 0), int(row[f"{period}_replied"] or 0)
     on_time, days, rating = (row[f"{period}_{name}"] for name in ("on_time", "average_days", "average_rating"))
@@ -58,5 +62,5 @@ async def statistics(today: date | None = None) -> dict[str, Figures]:
     """This month's and this year's figures (letters received in the period): one query."""
     day = today or clock.today()
     month_start, year_start = _local_midnight(day.replace(day=1)), _local_midnight(day.replace(month=1, day=1))
-    row = (await Letter.raw(FIGURES_SQL, month_start, year_start))[0]
+    row = (await _FIGURES.run(month_start=month_start, year_start=year_start))[0]
     return {"month": _figures(row, "month"), "year": _figures(row, "year")}
