@@ -123,32 +123,20 @@ async def total_matches(where: list, rows: list[dict], offset: int, size: int) -
     EXACT_COUNT_BELOW + 1 (should the estimate be far off), which also keeps PostgreSQL's cost estimate of
     the statement low enough not to JIT-compile it (150-300 ms).
     """
-    known, oldest_seen = known_total(rows, offset, size)
-    capped = Letter.select(Letter.id).where(*where).limit(EXACT_COUNT_BELOW + 1).querystrings[0]
-    answer = (await Letter.raw(TOTAL_SQL, known, EXACT_COUNT_BELOW, capped, offset + len(rows), oldest_seen))[0]
-    return total_from(answer, known, rows, offset)
-
-
-# The values: the known total (or NULL), EXACT_COUNT_BELOW, the capped select of the matches, the letters seen so
-# far, the oldest id seen (or NULL). CASE runs the count's subquery only in its own branch (both engines).
-TOTAL_SQL = (
-    "SELECT estimate, CASE WHEN CAST({} AS INTEGER) IS NULL AND (estimate IS NULL OR estimate < {})"
-    " THEN (SELECT count(*) FROM ({}) AS capped) END AS counted"
-    " FROM (SELECT {} * (newest - oldest + 1.0) / (newest - CAST({} AS INTEGER) + 1) AS estimate FROM ("
-    "SELECT (SELECT id FROM mailbox_letter WHERE published ORDER BY id LIMIT 1) AS oldest,"
-    " (SELECT id FROM mailbox_letter WHERE published ORDER BY id DESC LIMIT 1) AS newest) AS bounds) AS guess"
-)
-
-
-def known_total(rows: list[dict], offset: int, size: int) -> tuple[int | None, int | None]:
-    """(the total when the page tells it, else None; the oldest id seen when it does not, else None)."""
     if len(rows) < size and (rows or offset == 0):
-        return offset + len(rows), None
-    return None, rows[-1]["id"] if rows else None
-
-
-def total_from(answer: dict, known: int | None, rows: list[dict], offset: int) -> int:
-    """The total from the answer of TOTAL_SQL."""
+        known: int | None = offset + len(rows)
+        oldest_seen = None
+    else:
+        known, oldest_seen = None, rows[-1]["id"] if rows else None
+    capped = Letter.select(Letter.id).where(*where).limit(EXACT_COUNT_BELOW + 1).querystrings[0]
+    # CASE runs the count's subquery only in its own branch (both engines).
+    answer = (await Letter.raw(
+        "SELECT estimate, CASE WHEN CAST({} AS INTEGER) IS NULL AND (estimate IS NULL OR estimate < {})"
+        " THEN (SELECT count(*) FROM ({}) AS capped) END AS counted"
+        " FROM (SELECT {} * (newest - oldest + 1.0) / (newest - CAST({} AS INTEGER) + 1) AS estimate FROM ("
+        "SELECT (SELECT id FROM mailbox_letter WHERE published ORDER BY id LIMIT 1) AS oldest,"
+        " (SELECT id FROM mailbox_letter WHERE published ORDER BY id DESC LIMIT 1) AS newest) AS bounds) AS guess",
+        known, EXACT_COUNT_BELOW, capped, offset + len(rows), oldest_seen))[0]
     if known is not None:
         return known
     if answer["counted"] is not None and answer["counted"] <= EXACT_COUNT_BELOW:

@@ -6,8 +6,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
 from engagement import clock
 from engagement.accounts import Staff
 from engagement.errors import Conflict, InvalidInput, NotFound
@@ -128,100 +126,12 @@ async def search_published(q: str | None = None, category: str | None = None, de
     if (span := month_range(published_month)) is not None:
         where.extend([Letter.published_at >= span[0], Letter.published_at < span[1]])
     # Newest letters first by id (the search index's order), so a page of a common term needs no sort of all matches.
-    offset = (number - 1) * size
-    prepared_search = _PreparedSearch(terms, category, department, month, published_month) if search._is_sqlite() \
-        else None
-    if prepared_search is not None:  # the same SQL as newest_matches on SQLite, built once per shape
-        rows = await prepared_search.page(offset, size)
-    else:
-        rows = await search.newest_matches(public_columns(), where, terms, offset, size)
-    if terms and not filtered and prepared_search is not None:
-        total = await prepared_search.total(rows, offset, size)
-    elif terms and not filtered:  # exact below a few thousand matches, estimated above (search.total_matches)
-        total = await search.total_matches(where, rows, offset, size)
-    elif prepared_search is not None:
-        total = await prepared_search.count()
+    rows = await search.newest_matches(public_columns(), where, terms, (number - 1) * size, size)
+    if terms and not filtered:  # exact below a few thousand matches, estimated above (search.total_matches)
+        total = await search.total_matches(where, rows, (number - 1) * size, size)
     else:
         total = await Letter.count().where(*where)
     return Page(items=rows, total=total, page=number, page_size=size)
-
-
-PREPARED_SEARCH_SHAPES = 256  # declarations kept (a shape: the kinds of terms, the filters used, the page)
-_SEARCH_SHAPES: dict[tuple[Any, ...], Any] = {}
-
-
-class _PreparedSearch:
-    """``search_published``'s page and count on SQLite as prepared queries (engagement/prepared.py).
-
-    On SQLite every term's condition is one SQL template (FTS5 trigram, bigram word or LIKE: search.term_condition)
-    with its value as a parameter, so a search's SQL depends only on its shape, not on the words. (PostgreSQL
-    writes each term into its SQL on purpose, for its plans: see search._constant; it keeps the plain queries.)
-    The conditions are those of ``search_published``, in the same order.
-    """
-
-    def __init__(self, terms: list[str], category: str | None, department: str | None, month: str | None,
-                 published_month: str | None) -> None:
-        conditions = [search.term_condition(term).querystring for term in terms]
-        self.templates = tuple((condition.template, len(condition.args)) for condition in conditions)
-        self.values: dict[str, Any] = {f"t{index}_{place}": value for index, condition in enumerate(conditions)
-                                       for place, value in enumerate(condition.args)}
-        self.filters = (bool(category), bool(department), bool(month), bool(published_month))
-        if category:
-            self.values["category"] = category
-        if department:
-            self.values["department"] = department
-        for name, span in (("month", month_range(month)), ("published", month_range(published_month))):
-            if span is not None:
-                self.values[f"{name}_from"], self.values[f"{name}_until"] = span
-
-    def _where(self, p: Any) -> list[Any]:
-        where = [Letter.published == True]  # noqa: E712
-        where += [WhereRaw(template, *(getattr(p, f"t{index}_{place}") for place in range(count)))
-                  for index, (template, count) in enumerate(self.templates)]
-        has_category, has_department, has_month, has_published_month = self.filters
-        if has_category:
-            where.append(Letter.category == p.category)
-        if has_department:
-            where.append(Letter.department.slug == p.department)
-        if has_month:
-            where.extend([Letter.received_at >= p.month_from, Letter.received_at < p.month_until])
-        if has_published_month:
-            where.extend([Letter.published_at >= p.published_from, Letter.published_at < p.published_until])
-        return where
-
-    def _query(self, key: tuple[Any, ...], declare) -> Any:
-        key = (*key, self.templates, self.filters)
-        query = _SEARCH_SHAPES.get(key)
-        if query is None:
-            if len(_SEARCH_SHAPES) >= PREPARED_SEARCH_SHAPES:  # far pages of many shapes: start again, not grow
-                _SEARCH_SHAPES.clear()
-            query = _SEARCH_SHAPES[key] = prepared(declare)
-        return query
-
-    async def page(self, offset: int, size: int) -> list[dict[str, Any]]:
-        return await self._query(("page", offset, size), lambda p: Letter.select(*public_columns()).where(
-            *self._where(p)).limit(size).offset(offset).order_by(Letter.id, ascending=False)).run(**self.values)
-
-    async def total(self, rows: list[dict[str, Any]], offset: int, size: int) -> int:
-        """``search.total_matches`` (the same statement and answer) with its SQL built once per shape."""
-        known, oldest_seen = search.known_total(rows, offset, size)
-
-        def declare(p: Any) -> Any:
-            capped = Letter.select(Letter.id).where(*self._where(p)).limit(search.EXACT_COUNT_BELOW + 1).querystrings[0]
-            # NULL stays in the statement as a fixed value (a parameter is never None): one declaration for each case.
-            return Letter.raw(search.TOTAL_SQL, p.known if known is not None else None, search.EXACT_COUNT_BELOW,
-                              capped, p.seen, p.oldest_seen if oldest_seen is not None else None)
-
-        values = {**self.values, "seen": offset + len(rows)}
-        if known is not None:
-            values["known"] = known
-        if oldest_seen is not None:
-            values["oldest_seen"] = oldest_seen
-        answer = (await self._query(("total", known is None, oldest_seen is None), declare).run(**values))[0]
-        return search.total_from(answer, known, rows, offset)
-
-    async def count(self) -> int:
-        return await self._query(("count",), lambda p: Letter.count().where(*self._where(p))).run(**self.values)
 
 
 _LATEST_PUBLISHED: dict[int, Any] = {}  # per limit (a prepared query's limit is part of its SQL)
