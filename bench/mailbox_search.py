@@ -197,8 +197,7 @@ async def direct_timings(calls: int) -> None:
     from mailbox.tables import Letter
 
     engine = Letter._meta.db
-    if engine.engine_type == "postgres":
-        await engine.start_connection_pool()
+    await engine.start_connection_pool()  # as the web app does (SQLite: engagement.db's pool of open connections)
     searches = {f"{label} {query}": (services.search_published, query) for label, query in QUERIES.items()}
     searches[f"hints {SUGGESTION}"] = (services.suggest_similar, SUGGESTION)
     for label, (search, query) in searches.items():
@@ -211,8 +210,7 @@ async def direct_timings(calls: int) -> None:
         total = found.total if hasattr(found, "total") else len(found)
         print(f"{label:28} direct  p50 {times[len(times) // 2]:7.2f} ms  p99 {times[int(len(times) * 0.99)]:7.2f} ms"
               f"  max {times[-1]:7.2f} ms  total {total:,}")
-    if engine.engine_type == "postgres":
-        await engine.close_connection_pool()
+    await engine.close_connection_pool()
 
 
 async def published_letters() -> int:
