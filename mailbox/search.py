@@ -255,6 +255,14 @@ async def _newest_rows(table: str, expression: str, columns: Sequence, rest: lis
     return rows, read[0]["low"] if read[0]["n"] == limit else None
 
 
+async def _newest_ids(table: str, expression: str, limit: int, below: int | None = None) -> list[int]:
+    """The rowids of the newest ``limit`` rows of ``table`` matching ``expression`` (below ``below``), newest first."""
+    bound = "" if below is None else " AND rowid < {}"
+    rows = await Letter.raw(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH {{}}{bound} ORDER BY rowid DESC"
+                            " LIMIT {}", expression, *([] if below is None else [below]), limit)
+    return [row["id"] for row in rows]
+
+
 async def _ids_among(table: str, expression: str, ids: list[int]) -> list[int]:
     """Which of ``ids`` are rows of ``table`` matching ``expression`` (one index lookup each)."""
     places = ", ".join("{}" for _ in ids)
@@ -266,8 +274,8 @@ async def _ids_among(table: str, expression: str, ids: list[int]) -> list[int]:
 async def _newest_from_index(plan: _Plan, columns: Sequence, offset: int, size: int) -> list[dict] | None:
     """The page, from the plan's FTS5 table read newest first in growing batches (the page's size first, then
     4 × as many each time up to MAX_BATCH), each batch's letters looked up by id with the other conditions
-    (published, category, department, months, LIKE terms) in the same query, until the page is full or the
-    matches run out.
+    (published, category, department, months, LIKE terms), until the page is full or the matches run out:
+    two queries a batch, whatever the number of matches (the page's letters once more beyond the first page).
 
     None when SCAN_LIMIT index rows did not fill it (filters rejecting nearly every match: SQLite's own
     plan may start from a filter's index instead) or the page lies beyond them.
@@ -280,14 +288,16 @@ async def _newest_from_index(plan: _Plan, columns: Sequence, offset: int, size: 
     below: int | None = None
     batch, read = min(wanted, MAX_BATCH), 0
     while True:
-        rows, below = await _newest_rows(plan.table, plan.expression, picked, plan.rest, batch, below)
-        found += rows
-        read += batch
-        if len(found) >= wanted or below is None:
+        ids = await _newest_ids(plan.table, plan.expression, batch, below)
+        if ids:
+            found += await Letter.select(*picked).where(*plan.rest, Letter.id.is_in(ids)).order_by(
+                Letter.id, ascending=False)
+        read += len(ids)
+        if len(found) >= wanted or len(ids) < batch:
             break
         if read >= SCAN_LIMIT:
             return None
-        batch = min(batch * 4, MAX_BATCH)
+        below, batch = ids[-1], min(batch * 4, MAX_BATCH)
     page = found[offset:wanted]
     if offset == 0 or not page:
         return page
