@@ -13,6 +13,11 @@ costs about twice as much). Both have statistics, so for a common term the plann
 letters until a page is full, and for a rare one it asks the index.
 
 Several terms separated by spaces must all occur. The text is the masked public version only.
+
+On SQLite a page and the hints are read from the FTS5 tables newest first (``ORDER BY rowid DESC LIMIT n``:
+a fraction of a millisecond at 1,000,000 letters), and the letters then by id with the other filters, in
+growing batches until the page is full (:func:`_newest_from_index`, :func:`_similar_from_index`); the
+condition ``id IN (SELECT rowid ... MATCH ...)`` would first collect every match (100,000 for 电梯).
 Totals: see :func:`total_matches` (counting every one of 100,000 matches costs more than the page).
 """
 
