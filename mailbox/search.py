@@ -13,6 +13,11 @@ costs about twice as much). Both have statistics, so for a common term the plann
 letters until a page is full, and for a rare one it asks the index.
 
 Several terms separated by spaces must all occur. The text is the masked public version only.
+
+On SQLite a page and the hints are read from the FTS5 tables newest first (``ORDER BY rowid DESC LIMIT n``:
+a fraction of a millisecond at 1,000,000 letters), and the letters then by id with the other filters, in
+growing batches until the page is full (:func:`_newest_from_index`, :func:`_similar_from_index`); the
+condition ``id IN (SELECT rowid ... MATCH ...)`` would first collect every match (100,000 for 电梯).
 Totals: see :func:`total_matches` (counting every one of 100,000 matches costs more than the page).
 """
 
@@ -20,6 +25,8 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
@@ -33,6 +40,11 @@ from mailbox.tables import Letter
 PADDED_BIGRAMS = "(' ' || \"mailbox_letter\".\"search_bigrams\" || ' ')"
 EXACT_COUNT_BELOW = 2_000
 NEWEST_WINDOW = 4_000  # letters (by id) a search with several terms first looks through
+TRIGRAMS, BIGRAMS = "mailbox_letter_fts", "mailbox_letter_bigram"  # SQLite's FTS5 tables (migration ...26t10_07_32)
+MAX_BATCH = 2_000  # SQLite: index rows a page reads at a time
+SCAN_LIMIT = 8_000  # SQLite: index rows a page reads before it leaves the search to SQLite's own plan
+HINT_WINDOW = 4  # SQLite: the hints first read the newest ``HINT_WINDOW * limit`` matches of each FTS5 table
+HINT_CANDIDATES = 1_000  # SQLite: older letters published since the hints' last pick that are checked, at most
 
 
 def _is_sqlite() -> bool:
@@ -42,10 +54,24 @@ def _is_sqlite() -> bool:
 def _index_for(term: str) -> tuple[str, str] | None:
     """(FTS table, MATCH expression) answering ``term`` on SQLite, or None when only LIKE can."""
     if len(term) >= TRIGRAM:
-        return "mailbox_letter_fts", '"' + term.replace('"', '""') + '"'
+        return TRIGRAMS, '"' + term.replace('"', '""') + '"'
     if len(term) == 2 and term.isalnum():
-        return "mailbox_letter_bigram", '"' + term.lower() + '"'
+        return BIGRAMS, '"' + term.lower() + '"'
     return None
+
+
+class _IndexedTerm(WhereRaw):
+    """The condition (SQLite) of a term an FTS5 table answers, naming that table and the MATCH expression.
+
+    As a condition it is ``id IN (SELECT rowid FROM <table> WHERE MATCH ...)``, which collects every match
+    (100,000 of a million letters for 电梯) before the newest are taken; :func:`newest_matches` and
+    :func:`similar_letters` read the table itself newest first instead (``ORDER BY rowid DESC LIMIT n``).
+    """
+
+    def __init__(self, term: str, table: str, expression: str) -> None:
+        super().__init__(f"\"mailbox_letter\".\"id\" IN (SELECT rowid FROM {table} WHERE {table} MATCH {{}})",
+                         expression)
+        self.term, self.table, self.expression = term, table, expression
 
 
 def _constant(text: str) -> str:
@@ -77,8 +103,7 @@ def term_condition(term: str) -> WhereRaw:
         return _postgres_condition(term)
     if (index := _index_for(term)) is not None:
         # Trigrams answer three characters or more; two-character terms are one exact word of the bigram table.
-        table, expression = index
-        return WhereRaw(f"\"mailbox_letter\".\"id\" IN (SELECT rowid FROM {table} WHERE {table} MATCH {{}})", expression)
+        return _IndexedTerm(term, *index)
     return term_occurs(Letter.search_text, term)
 
 
@@ -94,6 +119,8 @@ def any_term_condition(terms: list[str]) -> WhereRaw | None:
 async def newest_matches(columns: Sequence, where: list, terms: list[str], offset: int, size: int) -> list[dict]:
     """A page of the letters matching ``where``, newest first by id.
 
+    SQLite, when a term is in an FTS5 table: read from that table newest first (:func:`_newest_from_index`).
+
     PostgreSQL reckons several terms independent: two common words that never occur together (电梯 停车位)
     look like 1% of the letters, so it walks the newest letters expecting a page soon, and visits all of
     them (5-10 s at 1,000,000). So with several terms the newest NEWEST_WINDOW letters are searched first
@@ -101,6 +128,10 @@ async def newest_matches(columns: Sequence, where: list, terms: list[str], offse
     PostgreSQL cannot walk: ``id + 0``), which costs the terms' index entries, not the letters.
     """
     query = Letter.select(*columns).where(*where).limit(size).offset(offset)
+    if _is_sqlite() and (plan := _plan(where)) is not None:
+        rows = await _newest_from_index(plan, columns, offset, size)
+        if rows is not None:
+            return rows
     if len(terms) < 2 or _is_sqlite():
         return await query.order_by(Letter.id, ascending=False)
     window = WhereRaw("\"mailbox_letter\".\"id\" > (SELECT max(id) FROM mailbox_letter) - {}", NEWEST_WINDOW)
@@ -142,3 +173,188 @@ async def total_matches(where: list, rows: list[dict], offset: int, size: int) -
     if answer["counted"] is not None and answer["counted"] <= EXACT_COUNT_BELOW:
         return int(answer["counted"])
     return max(round(float(answer["estimate"] or 0)), EXACT_COUNT_BELOW + 1, offset + len(rows))
+
+
+async def similar_letters(columns: Sequence, terms: list[str], limit: int) -> list[dict]:
+    """Published letters containing at least one of ``terms``, the most recently published first.
+
+    SQLite, when every term is in an FTS5 table: from the newest matches of those tables
+    (:func:`_similar_from_index`) rather than an ``OR`` of one ``IN (SELECT rowid ...)`` per term.
+    """
+    condition = any_term_condition(terms)
+    if condition is None:
+        return []
+    query = Letter.select(*columns).where(Letter.published == True, condition).order_by(  # noqa: E712
+        Letter.published_at, ascending=False).limit(limit)
+    if _is_sqlite():
+        parts = [term_condition(term) for term in terms]
+        if all(isinstance(part, _IndexedTerm) for part in parts):
+            rows = await _similar_from_index(parts, columns, limit)
+            if rows is not None:
+                return rows
+    return await query
+
+
+# SQLite: searches driven by the FTS5 tables.
+
+def _bigram_phrase(term: str) -> str | None:
+    """A phrase of the bigram table that every text containing ``term`` matches: its two-character words in a
+    row (more texts match it: the words are also in a row across punctuation, 停车，车位 for 停车位). None when
+    the term has no such word, or letters whose lower case is not that of each letter alone (final sigma)."""
+    if not all(char.isascii() or char.lower() == char.upper() for char in term):
+        return None
+    words = bigrams(term)
+    return f'"{words}"' if words else None
+
+
+@dataclass(frozen=True)
+class _Plan:
+    table: str  # the FTS5 table read newest first: every letter matching the search is one of its rows here
+    expression: str  # its MATCH expression
+    rest: list  # the other conditions, checked on the letters read
+
+
+def _plan(where: list) -> _Plan | None:
+    """How to read a search from an FTS5 table; None when no term is in one (LIKE only, or no terms).
+
+    Terms of one table are one MATCH (``"a" AND "b"``: FTS5 intersects them lazily). With terms in both, the
+    bigram table is read, the longer terms as phrases of their two-character words (all the letters having
+    them, and a few more), and each letter read is checked against the trigram table by its rowid.
+    """
+    indexed = [part for part in where if isinstance(part, _IndexedTerm)]
+    if not indexed:
+        return None
+    rest = [part for part in where if not isinstance(part, _IndexedTerm)]
+    longer = [part for part in indexed if part.table == TRIGRAMS]
+    shorter = [part for part in indexed if part.table == BIGRAMS]
+    if not (longer and shorter):
+        return _Plan(indexed[0].table, " AND ".join(part.expression for part in indexed), rest)
+    phrases = [phrase for part in longer if (phrase := _bigram_phrase(part.term)) is not None]
+    rest.append(WhereRaw(f"EXISTS (SELECT 1 FROM {TRIGRAMS} WHERE {TRIGRAMS} MATCH {{}}"
+                         f" AND rowid = \"mailbox_letter\".\"id\")", " AND ".join(part.expression for part in longer)))
+    return _Plan(BIGRAMS, " AND ".join([part.expression for part in shorter] + phrases), rest)
+
+
+def _newest_rows_condition(table: str, expression: str, limit: int, below: int | None) -> WhereRaw:
+    """The letter is one of the newest ``limit`` rows of ``table`` matching ``expression`` (below ``below``).
+
+    SQLite reads those rowids from the index newest first (``LIMIT``: only those), then each letter by id."""
+    bound = "" if below is None else " AND rowid < {}"
+    return WhereRaw(f"\"mailbox_letter\".\"id\" IN (SELECT rowid FROM {table} WHERE {table} MATCH {{}}{bound}"
+                    " ORDER BY rowid DESC LIMIT {})", expression, *([] if below is None else [below]), limit)
+
+
+async def _newest_rows(table: str, expression: str, columns: Sequence, rest: list, limit: int,
+                       below: int | None = None) -> tuple[list[dict], int | None]:
+    """The letters meeting ``rest`` among the newest ``limit`` rows of ``table`` matching ``expression`` (below
+    ``below``), newest first, and the lowest of those rowids: where the next ones start (None when there were
+    fewer: no more matches). One query when no letter is rejected, else two."""
+    rows = await Letter.select(*columns).where(*rest, _newest_rows_condition(table, expression, limit, below)).order_by(
+        Letter.id, ascending=False)
+    if len(rows) == limit:
+        return rows, rows[-1]["id"]
+    bound = "" if below is None else " AND rowid < {}"
+    read = await Letter.raw(f"SELECT count(*) AS n, min(rowid) AS low FROM (SELECT rowid FROM {table} WHERE {table}"
+                            f" MATCH {{}}{bound} ORDER BY rowid DESC LIMIT {{}})",
+                            expression, *([] if below is None else [below]), limit)
+    return rows, read[0]["low"] if read[0]["n"] == limit else None
+
+
+async def _newest_ids(table: str, expression: str, limit: int, below: int | None = None) -> list[int]:
+    """The rowids of the newest ``limit`` rows of ``table`` matching ``expression`` (below ``below``), newest first."""
+    bound = "" if below is None else " AND rowid < {}"
+    rows = await Letter.raw(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH {{}}{bound} ORDER BY rowid DESC"
+                            " LIMIT {}", expression, *([] if below is None else [below]), limit)
+    return [row["id"] for row in rows]
+
+
+async def _ids_among(table: str, expression: str, ids: list[int]) -> list[int]:
+    """Which of ``ids`` are rows of ``table`` matching ``expression`` (one index lookup each)."""
+    places = ", ".join("{}" for _ in ids)
+    rows = await Letter.raw(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH {{}} AND rowid IN ({places})",
+                            expression, *ids)
+    return [row["id"] for row in rows]
+
+
+async def _newest_from_index(plan: _Plan, columns: Sequence, offset: int, size: int) -> list[dict] | None:
+    """The page, from the plan's FTS5 table read newest first in growing batches (the page's size first, then
+    4 × as many each time up to MAX_BATCH), each batch's letters looked up by id with the other conditions
+    (published, category, department, months, LIKE terms), until the page is full or the matches run out:
+    two queries a batch, whatever the number of matches (the page's letters once more beyond the first page).
+
+    None when SCAN_LIMIT index rows did not fill it (filters rejecting nearly every match: SQLite's own
+    plan may start from a filter's index instead) or the page lies beyond them.
+    """
+    wanted = offset + size
+    if wanted > SCAN_LIMIT:
+        return None
+    picked = columns if offset == 0 else (Letter.id,)  # beyond the first page, only the page's letters are read
+    found: list[dict] = []
+    below: int | None = None
+    batch, read = min(wanted, MAX_BATCH), 0
+    while True:
+        ids = await _newest_ids(plan.table, plan.expression, batch, below)
+        if ids:
+            found += await Letter.select(*picked).where(*plan.rest, Letter.id.is_in(ids)).order_by(
+                Letter.id, ascending=False)
+        read += len(ids)
+        if len(found) >= wanted or len(ids) < batch:
+            break
+        if read >= SCAN_LIMIT:
+            return None
+        below, batch = ids[-1], min(batch * 4, MAX_BATCH)
+    page = found[offset:wanted]
+    if offset == 0 or not page:
+        return page
+    return await Letter.select(*columns).where(Letter.id.is_in([row["id"] for row in page])).order_by(
+        Letter.id, ascending=False)
+
+
+def _published_order(row: dict) -> tuple:
+    """Most recently published first (as ``ORDER BY published_at DESC``: no date last), then newest id."""
+    return (row["published_at"] is not None, row["published_at"], row["id"])
+
+
+async def _similar_from_index(parts: list[_IndexedTerm], columns: Sequence, limit: int) -> list[dict] | None:
+    """The hints, from the newest matches of each FTS5 table (one ``OR`` of its terms).
+
+    Publication does not follow receipt (ids), so the newest ``HINT_WINDOW * limit`` matches of each table
+    are read and ordered by publication; a match older than those (every match from the lowest id read up is
+    among them) can only come before the ``limit``-th of them if it was published at or after it: those
+    letters (HINT_CANDIDATES at most) are checked against the tables by rowid. None (the caller asks SQLite)
+    when more letters than that were published since, or too few of the matches read are published.
+    """
+    if limit <= 0:
+        return []
+    expressions: dict[str, list[str]] = {}
+    for part in parts:
+        expressions.setdefault(part.table, []).append(part.expression)
+    streams = {table: " OR ".join(dict.fromkeys(found)) for table, found in expressions.items()}
+    window = HINT_WINDOW * limit
+    found: dict[int, dict[str, Any]] = {}
+    lows: list[int] = []  # per table read: every match of it from there up is read (none when all were)
+    for table, expression in streams.items():
+        rows, low = await _newest_rows(table, expression, columns, [Letter.published == True], window)  # noqa: E712
+        found.update((row["id"], row) for row in rows)
+        lows += [] if low is None else [low]
+    rows = sorted(found.values(), key=_published_order, reverse=True)
+    if not lows:  # every match read
+        return rows[:limit]
+    if len(rows) < limit or rows[limit - 1]["published_at"] is None:
+        return None
+    low = max(lows)  # every match from here up is read
+    known = {row["id"] for row in rows}
+    later = await Letter.select(Letter.id).where(
+        Letter.published == True, Letter.id < low, Letter.published_at >= rows[limit - 1]["published_at"],  # noqa: E712
+    ).order_by(Letter.published_at, ascending=False).limit(HINT_CANDIDATES + 1)
+    if len(later) > HINT_CANDIDATES:
+        return None
+    candidates = [row["id"] for row in later if row["id"] not in known]
+    matched: set[int] = set()
+    for table, expression in streams.items():
+        if candidates:
+            matched.update(await _ids_among(table, expression, candidates))
+    if matched:
+        rows += await Letter.select(*columns).where(Letter.id.is_in(sorted(matched)))
+        rows.sort(key=_published_order, reverse=True)
+    return rows[:limit]

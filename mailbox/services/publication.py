@@ -151,12 +151,8 @@ async def latest_published(limit: int) -> list[dict[str, Any]]:
 
 
 async def suggest_similar(subject: str, limit: int = 5) -> list[dict[str, Any]]:
-    """Published letters sharing a piece of the subject being typed."""
-    condition = search.any_term_condition(search.suggestion_terms(subject or ""))
-    if condition is None:
-        return []
-    return await Letter.select(*public_columns()).where(Letter.published == True, condition).order_by(  # noqa: E712
-        Letter.published_at, ascending=False).limit(limit)
+    """Published letters sharing a piece of the subject being typed, the most recently published first."""
+    return await search.similar_letters(public_columns(), search.suggestion_terms(subject or ""), limit)
 
 
 async def get_published_letter(tracking_number: str) -> dict[str, Any]:

@@ -73,3 +73,64 @@ async def test_suggestions_while_typing_a_subject(client, letters):
     assert response.status_code == 200
     found = {item["tracking_number"] for item in response.json()["items"]}
     assert letters["lift"] in found and letters["bus"] not in found
+
+
+async def test_a_page_stays_full_when_filters_reject_the_newest_matches(client, cast, monkeypatch):
+    """SQLite reads the term's index newest first in growing batches and looks the letters up with the
+    filters: a page is filled from older batches when the newest matches are of another department."""
+    wanted = [await factories.published_letter(cast, department="fgw", subject=f"电梯维修{index}") for index in range(3)]
+    for index in range(7):
+        await factories.published_letter(cast, department="zjj", subject=f"电梯加装{index}")
+    await factories.published_letter(cast, department="fgw", subject="公交线路")  # the department, not the term
+    newest_first = wanted[::-1]
+    pages = [(await client.get("/api/v1/letters", params={"q": "电梯", "department": "fgw", "page_size": 2,
+                                                         "page": page})).json() for page in (1, 2, 3)]
+    assert [[item["tracking_number"] for item in page["items"]] for page in pages] == [
+        newest_first[:2], newest_first[2:], []]
+    assert [page["total"] for page in pages] == [3, 3, 3]
+    by_term = (await client.get("/api/v1/letters", params={"q": "电梯 维修1", "page_size": 2})).json()
+    assert ([item["tracking_number"] for item in by_term["items"]], by_term["total"]) == ([wanted[1]], 1)
+    # A filter rejecting more than SCAN_LIMIT index rows leaves the search to SQLite's own plan: same answer.
+    monkeypatch.setattr("mailbox.search.SCAN_LIMIT", 2)
+    monkeypatch.setattr("mailbox.search.MAX_BATCH", 1)
+    again = (await client.get("/api/v1/letters", params={"q": "电梯", "department": "fgw", "page_size": 2})).json()
+    assert [item["tracking_number"] for item in again["items"]] == newest_first[:2]
+
+
+async def test_terms_of_two_and_three_characters_together(client, cast):
+    """A two-character term (bigram table) with a longer one (trigram table): the letters with both, newest
+    first; the longer term's two-character words in a row across punctuation are not the term."""
+    both = [await factories.published_letter(cast, subject=f"电梯旁停车位不足{index}") for index in range(3)]
+    await factories.published_letter(cast, subject="电梯旁停车，车位不足")  # 停车 车位, but not 停车位
+    await factories.published_letter(cast, subject="电梯故障")
+    await factories.published_letter(cast, subject="停车位不足")
+    for query in ("电梯 停车位", "停车位 电梯", "电梯 停车位 不足"):
+        found = (await client.get("/api/v1/letters", params={"q": query})).json()
+        assert ([item["tracking_number"] for item in found["items"]], found["total"]) == (both[::-1], 3), query
+    one = (await client.get("/api/v1/letters", params={"q": "电梯 停车位", "page_size": 1, "page": 2})).json()
+    assert [item["tracking_number"] for item in one["items"]] == [both[1]]
+    assert (await client.get("/api/v1/letters", params={"q": "电梯 车位不"})).json()["total"] == 4
+    assert (await client.get("/api/v1/letters", params={"q": "故障 停车位"})).json()["total"] == 0
+
+
+async def test_suggestions_come_most_recently_published_first(client, cast, monkeypatch):
+    """Hints are ordered by publication, which need not follow receipt: an old letter published last comes
+    first, also when it is older than the newest matches read from the index (HINT_WINDOW)."""
+    from datetime import timedelta
+
+    from engagement import clock
+    from mailbox.tables import Letter
+
+    monkeypatch.setattr("mailbox.search.HINT_WINDOW", 1)  # the newest 3 matches of each table first
+    numbers = [await factories.published_letter(cast, subject=f"路灯不亮{index}") for index in range(6)]
+    numbers.append(await factories.published_letter(cast, subject="小区电梯"))  # no common piece
+    base = clock.now() - timedelta(days=30)
+    days = {numbers[0]: 9, numbers[1]: 1, numbers[2]: 7, numbers[3]: 3, numbers[4]: 2, numbers[5]: 4, numbers[6]: 10}
+    for number, day in days.items():
+        await Letter.update({Letter.published_at: base + timedelta(days=day)}).where(Letter.tracking_number == number)
+    response = await client.get("/api/v1/letters/suggestions", params={"subject": "路灯不亮了"})
+    found = [item["tracking_number"] for item in response.json()["items"]]
+    assert found == [numbers[0], numbers[2], numbers[5], numbers[3], numbers[4]]
+    response = await client.get("/api/v1/letters/suggestions", params={"subject": "路灯不 电梯"})  # both tables
+    assert [item["tracking_number"] for item in response.json()["items"]] == [
+        numbers[6], numbers[0], numbers[2], numbers[5], numbers[3]]
