@@ -109,8 +109,8 @@ def any_term_condition(terms: list[str]) -> WhereRaw | None:
     return condition
 
 
-async def newest_matches(columns: Sequence, where: list, terms: list[str], offset: int, size: int) -> list[dict]:
-    """A page of the letters matching ``where``, newest first by id.
+async def newest_matches(columns: Sequence, filters: list, terms: list[str], offset: int, size: int) -> list[dict]:
+    """A page of the letters matching ``filters`` and containing every term, newest first by id.
 
     PostgreSQL reckons several terms independent: two common words that never occur together (电梯 停车位)
     look like 1% of the letters, so it walks the newest letters expecting a page soon, and visits all of
@@ -120,17 +120,25 @@ async def newest_matches(columns: Sequence, where: list, terms: list[str], offse
     the intersection of the terms' entries, no letter read unless it has them all), else by their pg_trgm
     indexes (which recheck every letter holding either term: 0.4-0.9 s for two common ones at 1,000,000).
     """
-    query = Letter.select(*columns).where(*where).limit(size).offset(offset)
+    where = [*filters, *(term_condition(term) for term in terms)]
     if len(terms) < 2 or _is_sqlite():
-        return await query.order_by(Letter.id, ascending=False)
+        return await Letter.select(*columns).where(*where).order_by(Letter.id, ascending=False).limit(size).offset(offset)
     window = WhereRaw("\"mailbox_letter\".\"id\" > (SELECT max(id) FROM mailbox_letter) - {}", NEWEST_WINDOW)
     rows = await Letter.select(*columns).where(*where, window).order_by(
         Letter.id, ascending=False).limit(size).offset(offset)
     if len(rows) == size:
         return rows
     if (words := all_words_condition(terms)) is not None:
-        query = query.where(words)
-    return await query.order_by(OrderByRaw("\"mailbox_letter\".\"id\" + 0"), ascending=False)
+        # The words' index alone: the terms' pg_trgm indexes would add every letter holding either term.
+        where = [*filters, words, *(_exact_unindexed(term) for term in terms if len(term) > 2)]
+    return await Letter.select(*columns).where(*where).order_by(
+        OrderByRaw("\"mailbox_letter\".\"id\" + 0"), ascending=False).limit(size).offset(offset)
+
+
+def _exact_unindexed(term: str) -> WhereRaw:
+    """PostgreSQL: ``term`` in the public text, checked on the letters found otherwise (no index matches
+    ``search_text || ''``). Two-character Chinese terms need none: their word in the index is exact."""
+    return WhereRaw(f"(\"mailbox_letter\".\"search_text\" || '') LIKE {_constant(_like_pattern(term))} ESCAPE '\\'")
 
 
 async def total_matches(where: list, rows: list[dict], offset: int, size: int) -> int:
