@@ -113,20 +113,21 @@ async def search_published(q: str | None = None, category: str | None = None, de
     """Published letters (masked public version only), newest first. Two queries, whatever the page size."""
     number, size = page_numbers(page, page_size)
     terms = search.terms_of(q)
-    where = [Letter.published == True, *(search.term_condition(term) for term in terms)]  # noqa: E712
+    filters = [Letter.published == True]  # noqa: E712
     filtered = bool(category or department or month or published_month)
     if category:
         if category not in CATEGORY_LABELS:
             raise InvalidInput(_("Unknown category."))
-        where.append(Letter.category == category)
+        filters.append(Letter.category == category)
     if department:
-        where.append(Letter.department.slug == department)
+        filters.append(Letter.department.slug == department)
     if (span := month_range(month)) is not None:
-        where.extend([Letter.received_at >= span[0], Letter.received_at < span[1]])
+        filters.extend([Letter.received_at >= span[0], Letter.received_at < span[1]])
     if (span := month_range(published_month)) is not None:
-        where.extend([Letter.published_at >= span[0], Letter.published_at < span[1]])
+        filters.extend([Letter.published_at >= span[0], Letter.published_at < span[1]])
     # Newest letters first by id (the search index's order), so a page of a common term needs no sort of all matches.
-    rows = await search.newest_matches(public_columns(), where, terms, (number - 1) * size, size)
+    where = [*filters, *(search.term_condition(term) for term in terms)]
+    rows = await search.newest_matches(public_columns(), filters, terms, (number - 1) * size, size)
     if terms and not filtered:  # exact below a few thousand matches, estimated above (search.total_matches)
         total = await search.total_matches(where, rows, (number - 1) * size, size)
     else:

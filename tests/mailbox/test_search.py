@@ -134,3 +134,15 @@ async def test_suggestions_come_most_recently_published_first(client, cast, monk
     response = await client.get("/api/v1/letters/suggestions", params={"subject": "路灯不 电梯"})  # both tables
     assert [item["tracking_number"] for item in response.json()["items"]] == [
         numbers[6], numbers[0], numbers[2], numbers[5], numbers[3]]
+
+
+async def test_several_terms_stay_exact_where_words_meet_across_punctuation(client, cast):
+    # 停车 and 车位 are neighbouring two-character words of the first letter (the comma is skipped), yet 停车位 is
+    # not in its text: an index of words finds it, the search must not return it.
+    near = await factories.published_letter(cast, subject="停车，车位紧张", body="地库的电梯常坏。", reply="已转物业。")
+    both = await factories.published_letter(cast, subject="停车位不足", body="地库的电梯常坏。", reply="已转物业。")
+    found = (await client.get("/api/v1/letters", params={"q": "停车位 电梯"})).json()
+    assert ([item["tracking_number"] for item in found["items"]], found["total"]) == ([both], 1)
+    found = (await client.get("/api/v1/letters", params={"q": "车位 电梯"})).json()
+    assert {item["tracking_number"] for item in found["items"]} == {near, both}
+    assert (await client.get("/api/v1/letters", params={"q": "停车位 公交"})).json()["total"] == 0
