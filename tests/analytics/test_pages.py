@@ -49,6 +49,18 @@ async def test_the_statistics_page_has_a_chart_and_a_table_per_figure(client, da
     assert "<script" not in html.split("<main")[1]  # the charts need no script
 
 
+async def test_a_decision_shows_on_the_next_request(client, cast, data):
+    """The page keeps its figures between changes (analytics/memo.py): a new decision shows at once."""
+    def adoption(html: str) -> str:
+        return html.split('data-section="adoption-department"')[1].split("</section>")[0]
+
+    assert "75.0%" in adoption((await client.get("/statistics")).text)
+    assert "75.0%" in adoption((await client.get("/statistics", params={"lang": "en"})).text)  # kept, unchanged
+    await decide(await factories.staff(cast.admin), await factories.opinion(data["id"]), "adopted")
+    after = adoption((await client.get("/statistics")).text)
+    assert "80.0%" in after and "75.0%" not in after
+
+
 async def test_filters_by_period_and_department(client, data):
     response = await client.get("/statistics", params={"period_start": "2020-01-01", "period_end": "2020-01-31",
                                                        "department": "zjj"})
