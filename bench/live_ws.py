@@ -238,10 +238,15 @@ class AppScene:
         subprocess.run([sys.executable, "-m", "engagement", "create-staff", "--username", HOST_USER, "--password",
                         HOST_PASSWORD, "--role", "host"], cwd=ROOT, env=self.env, check=False, capture_output=True)
         command = [sys.executable, "-m", "engagement", "serve", "--server", self.args.server]
-        if self.args.profile:  # py-spy starts the server and writes collapsed stacks (memory figures then include it)
-            command = [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
-                       "--output", str(self.work / "app-profile.txt"), "--", *command]
-        return [start(command, self.env, self.work, f"app{n}") for n in range(self.args.processes)]
+        return [start(self._profiled(command, n), self.env, self.work, f"app{n}") for n in range(self.args.processes)]
+
+    def _profiled(self, command: list[str], n: int) -> list[str]:
+        """Under ``--profile`` py-spy starts the server and writes its collapsed stacks to app<n>-profile.txt
+        (memory figures then include py-spy)."""
+        if not self.args.profile:
+            return command
+        return [str(Path(sys.executable).parent / "py-spy"), "record", "--format", "raw", "--rate", "200",
+                "--output", str(self.work / f"app{n}-profile.txt"), "--", *command]
 
     async def prepare(self, http: httpx.AsyncClient) -> int:
         """Create the scene; returns the sequence number the first measured event will have."""
