@@ -40,7 +40,6 @@ from engagement.i18n import DEFAULT_LANGUAGE, N_, _, catalogue
 from engagement.limits import count_citizen_action
 from engagement.notifications import notify_citizen
 from engagement.prepared import PreparedQuery, prepared
-from engagement.tables import SupportVote
 from engagement.verification import VerifiedCitizen
 
 VOTE_KIND = "consultation_opinion"
@@ -219,11 +218,8 @@ async def moderate_opinion(staff: Staff, opinion_id: int, action: str, client_ad
 # ---------- public reads ----------
 
 def _support_count() -> QueryString:
-    """A scalar subquery of an opinion row: its support votes (what engagement.votes.vote_counts counts)."""
-    votes_table, opinion_table = SupportVote._meta.tablename, Opinion._meta.tablename
-    return QueryString(
-        f'(SELECT COUNT(*) FROM "{votes_table}" WHERE "{votes_table}"."target_kind" = {{}}'
-        f' AND "{votes_table}"."target_id" = "{opinion_table}"."id")', VOTE_KIND, alias="support_count")
+    """A scalar subquery of an opinion row: its support votes."""
+    return votes.count_column(VOTE_KIND, Opinion)
 
 
 _PUBLIC_OPINION_COLUMNS = (

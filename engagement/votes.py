@@ -7,8 +7,10 @@ from one citizen can never count twice.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from piccolo.query.functions.aggregate import Count
+from piccolo.querystring import QueryString
 
 from engagement.errors import InvalidInput
 from engagement.tables import SupportVote
@@ -47,12 +49,23 @@ async def vote_counts(kind: str, target_ids: list[int]) -> dict[int, int]:
     """Counts for many targets in one query (list pages must not query per row)."""
     if not target_ids:
         return {}
-    rows = (
-        await SupportVote.select(SupportVote.target_id, Count(alias="n"))
-        .where((SupportVote.target_kind == kind) & SupportVote.target_id.is_in(target_ids))
-        .group_by(SupportVote.target_id)
-    )
-    return {row["target_id"]: row["n"] for row in rows}
+    return {row["target_id"]: row["n"] for row in await counts_by_target(kind, target_ids)}
+
+
+def counts_by_target(kind: str, targets: Any):
+    """The query of ``vote_counts``: rows of ``target_id`` and ``n`` for ``targets``, a list of ids or a select
+    of them (so that it can be prepared, or count a list's rows in the same round trip)."""
+    return (SupportVote.select(SupportVote.target_id, Count(alias="n"))
+            .where((SupportVote.target_kind == kind) & SupportVote.target_id.is_in(targets))
+            .group_by(SupportVote.target_id))
+
+
+def count_column(kind: str, table: Any, alias: str = "support_count") -> QueryString:
+    """A column for a select of ``table``: each row's votes of ``kind`` (a scalar subquery), the count
+    ``count_votes`` gives, without a query of its own."""
+    votes = SupportVote._meta.tablename
+    return QueryString(f'(SELECT COUNT(*) FROM "{votes}" WHERE "{votes}"."target_kind" = {{}}'
+                       f' AND "{votes}"."target_id" = "{table._meta.tablename}"."id")', kind, alias=alias)
 
 
 async def merge_votes(kind: str, from_id: int, into_id: int) -> int:

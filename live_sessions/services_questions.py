@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from piccolo.query.functions.aggregate import Count
-
 from engagement import audit, clock, permissions
 from engagement.accounts import Staff
 from engagement.db import lock_row_for_update, unit_of_work
@@ -20,9 +18,9 @@ from engagement.i18n import _
 from engagement.limits import count_citizen_action
 from engagement.modules import votable_kinds
 from engagement.prepared import prepared
-from engagement.tables import Citizen, SupportVote
+from engagement.tables import Citizen
 from engagement.verification import VerifiedCitizen
-from engagement.votes import cast_vote, vote_counts
+from engagement.votes import cast_vote, counts_by_target, vote_counts
 from live_sessions.services import (
     MAX_NAME_LENGTH,
     MAX_TEXT_LENGTH,
@@ -320,11 +318,8 @@ async def public_feed(session: dict[str, Any], order: str = "votes",
     return page, remarks
 
 
-_APPROVED_VOTES = prepared(lambda p: SupportVote.select(SupportVote.target_id, Count(alias="n")).where(
-    (SupportVote.target_kind == VOTE_KIND) & SupportVote.target_id.is_in(
-        LiveQuestion.select(LiveQuestion.id).where((LiveQuestion.session == p.session)
-                                                   & (LiveQuestion.state == QuestionState.approved)))
-).group_by(SupportVote.target_id))
+_APPROVED_VOTES = prepared(lambda p: counts_by_target(VOTE_KIND, LiveQuestion.select(LiveQuestion.id).where(
+    (LiveQuestion.session == p.session) & (LiveQuestion.state == QuestionState.approved))))
 
 
 async def _with_vote_counts(session_id: int, rows: list[dict[str, Any]], order: str) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ a rectification in progress is overdue when today (Beijing) is after its due dat
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -29,7 +30,7 @@ from engagement.db import lock_row_for_update, unit_of_work
 from engagement.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from engagement.i18n import N_, _
 from engagement.notifications import notify_citizen, notify_department_staff
-from engagement.prepared import prepared
+from engagement.prepared import PreparedQuery, prepared
 from engagement.tables import Citizen, Department, SupportVote
 from engagement.uploads import MB, store_upload, strip_image_metadata
 from engagement.verification import VerifiedCitizen
@@ -243,30 +244,28 @@ async def list_rectifications(*, department: str | None = None, status: str | No
     The total is counted only when the page does not tell it (a page not full, after ``offset`` others).
     """
     shape, values = _filter_shape(department, status, overdue, session_id)
-    rows = await _prepared_shape(("page", shape, limit, offset), lambda: prepared(
-        lambda p: Rectification.select(*_DETAIL_COLUMNS).where(*_shape_filters(shape, p)).order_by(
-            Rectification.due_date).order_by(Rectification.id).limit(limit).offset(offset)
-        if shape else Rectification.select(*_DETAIL_COLUMNS).order_by(Rectification.due_date).order_by(
-            Rectification.id).limit(limit).offset(offset))).run(**values)
+    rows = await _board_page(shape, limit, offset).run(**values)
     if len(rows) < limit and (rows or offset == 0):
         total = offset + len(rows)
     else:
-        total = await _prepared_shape(("count", shape), lambda: prepared(
-            lambda p: Rectification.count().where(*_shape_filters(shape, p)) if shape
-            else Rectification.count())).run(**values)
+        total = await _board_count(shape).run(**values)
     return await attach_details(rows), total
 
 
-_SHAPES: dict[tuple[Any, ...], Any] = {}
+@functools.lru_cache(maxsize=PREPARED_SHAPES)
+def _board_page(shape: tuple[str, ...], limit: int, offset: int) -> PreparedQuery:
+    """The board's page for a shape of filters; limit and offset are part of a prepared query's SQL."""
+    return prepared(
+        lambda p: Rectification.select(*_DETAIL_COLUMNS).where(*_shape_filters(shape, p)).order_by(
+            Rectification.due_date).order_by(Rectification.id).limit(limit).offset(offset)
+        if shape else Rectification.select(*_DETAIL_COLUMNS).order_by(Rectification.due_date).order_by(
+            Rectification.id).limit(limit).offset(offset))
 
 
-def _prepared_shape(key: tuple[Any, ...], declare) -> Any:
-    query = _SHAPES.get(key)
-    if query is None:
-        if len(_SHAPES) >= PREPARED_SHAPES:  # far pages of many filters: start again rather than grow
-            _SHAPES.clear()
-        query = _SHAPES[key] = declare()
-    return query
+@functools.lru_cache(maxsize=PREPARED_SHAPES)
+def _board_count(shape: tuple[str, ...]) -> PreparedQuery:
+    return prepared(lambda p: Rectification.count().where(*_shape_filters(shape, p)) if shape
+                    else Rectification.count())
 
 
 def _filter_shape(department: str | None, status: str | None, overdue: bool | None,

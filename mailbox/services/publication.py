@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from engagement.accounts import Staff
 from engagement.errors import Conflict, InvalidInput, NotFound
 from engagement.i18n import _
 from engagement.masking import Finding, find_personal_data, mask_personal_data
-from engagement.prepared import prepared
+from engagement.prepared import PreparedQuery, prepared
 from mailbox import search
 from mailbox.schemas import PublishRequest
 from mailbox.services.common import (
@@ -135,7 +136,6 @@ async def search_published(q: str | None = None, category: str | None = None, de
     return Page(items=rows, total=total, page=number, page_size=size)
 
 
-_LATEST_PUBLISHED: dict[int, Any] = {}  # per limit (a prepared query's limit is part of its SQL)
 _PUBLISHED_LETTER = prepared(lambda p: Letter.select(*public_columns()).where(
     (Letter.tracking_number == p.tracking_number) & (Letter.published == True)  # noqa: E712
 ).first())
@@ -144,11 +144,14 @@ _PUBLISHED_LETTER = prepared(lambda p: Letter.select(*public_columns()).where(
 async def latest_published(limit: int) -> list[dict[str, Any]]:
     """The newest published letters (masked public version only), as a search without terms orders them: one
     query, without the total a list page needs."""
-    query = _LATEST_PUBLISHED.get(limit)
-    if query is None:
-        query = _LATEST_PUBLISHED[limit] = prepared(lambda p: Letter.select(*public_columns()).where(
-            Letter.published == True).order_by(Letter.id, ascending=False).limit(limit))  # noqa: E712
-    return await query.run()
+    return await _latest_published_query(limit).run()
+
+
+@functools.lru_cache(maxsize=8)
+def _latest_published_query(limit: int) -> PreparedQuery:
+    """Per limit: a prepared query's limit is part of its SQL."""
+    return prepared(lambda p: Letter.select(*public_columns()).where(
+        Letter.published == True).order_by(Letter.id, ascending=False).limit(limit))  # noqa: E712
 
 
 async def suggest_similar(subject: str, limit: int = 5) -> list[dict[str, Any]]:
