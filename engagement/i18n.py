@@ -120,7 +120,7 @@ def fast_template_ngettext(context, singular: str, plural: str, n: int, **variab
     return _finish(text, context.eval_ctx.autoescape, variables)
 
 
-# Read by engagement.templating.FastCallContext: these read only the context's name and evaluation context, so a
+# Read by engagement.compat.FastCallContext: these read only the context's name and evaluation context, so a
 # call inside a ``{% for %}`` loop needs no copy of the context with the loop's variables in it.
 READS_NO_TEMPLATE_VARIABLES = "engagement_reads_no_template_variables"
 setattr(fast_template_gettext, READS_NO_TEMPLATE_VARIABLES, True)

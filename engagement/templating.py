@@ -7,17 +7,15 @@ from collections import OrderedDict
 from contextlib import suppress
 from functools import lru_cache
 from pathlib import Path
-from types import FunctionType
 from urllib.parse import parse_qsl, urlencode
 
-from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
-from jinja2.runtime import Context
+from jinja2 import Environment, pass_context
 
 from engagement import clock, permissions
+from engagement.compat import FastCallContext
 from engagement.i18n import (
     HTML_LANG,
     LANGUAGES,
-    READS_NO_TEMPLATE_VARIABLES,
     current_language,
     current_module,
     module_of,
@@ -53,54 +51,6 @@ def preferences(context):
     from engagement.web import preferences_for
 
     return preferences_for(request.scope) if request is not None else None
-
-
-# --- template function calls --------------------------------------------------------------------------------
-# Jinja compiles every call in a template, ``{{ _("Home") }}`` or ``{{ static("css/site.css") }}``, to
-# ``context.call(fn, ...)``, which asks ``hasattr(fn, "__call__")`` and twice for ``jinja_pass_arg`` before calling,
-# and inside a ``{% for %}`` loop builds a whole derived Context for every ``pass_context`` function (so it sees
-# the loop's variables): 60-100 calls a page, ~15% of home's CPU. The markers, read through Jinja's public decorators:
-_PASS_CONTEXT = pass_context(lambda: None).jinja_pass_arg
-_PASS_EVAL_CONTEXT = pass_eval_context(lambda: None).jinja_pass_arg
-_PASS_ENVIRONMENT = pass_environment(lambda: None).jinja_pass_arg
-# A pass_context function marked READS_NO_TEMPLATE_VARIABLES reads only the context's name and evaluation context,
-# never its variables (the translations of engagement.i18n): in a loop it gets the context without a derived copy.
-
-
-class FastCallContext(Context):
-    """``Context.call`` (Jinja 3.1.6) with the same result, cheaper for plain Python functions.
-
-    For a function (``types.FunctionType``: the globals and ``_`` of this project) the checks of ``Context.call``
-    reduce to one ``jinja_pass_arg`` lookup, since a function's ``__call__`` never carries it; anything else
-    (bound methods, macros, callable objects, builtins) goes through Jinja's own ``call``. Installed as the
-    environment's ``context_class`` (a documented attribute) by :func:`register_template_globals`.
-    """
-
-    def call(self, function, /, *args, **kwargs):  # positional-only: a template may pass any keyword
-        if type(function) is not FunctionType:
-            return Context.call(self, function, *args, **kwargs)
-        pass_arg = getattr(function, "jinja_pass_arg", None)
-        if kwargs:
-            loop_vars = kwargs.pop("_loop_vars", None)
-            block_vars = kwargs.pop("_block_vars", None)
-        else:
-            loop_vars = block_vars = None
-        context = self
-        if pass_arg is _PASS_CONTEXT:
-            if (loop_vars or block_vars) and not getattr(function, READS_NO_TEMPLATE_VARIABLES, False):
-                if loop_vars:
-                    context = context.derived(loop_vars)
-                if block_vars:
-                    context = context.derived(block_vars)
-            args = (context, *args)
-        elif pass_arg is _PASS_EVAL_CONTEXT:
-            args = (self.eval_ctx, *args)
-        elif pass_arg is _PASS_ENVIRONMENT:
-            args = (self.environment, *args)
-        try:
-            return function(*args, **kwargs)
-        except StopIteration:
-            return self.environment.undefined("value was undefined because a callable raised a StopIteration exception")
 
 
 # --- times ----------------------------------------------------------------------------------------------------
