@@ -292,3 +292,17 @@ async def log_in_page(client: httpx.AsyncClient, person: Any) -> dict[str, str]:
                                                  "next": "/staff", "_csrf_token": token})
     assert response.status_code == 303, response.text
     return {"x-csrftoken": client.cookies.get("engagement_csrf", token)}
+
+
+RATE_LIMIT_WINDOW_START = 1_800_000_000 - 1_800_000_000 % 60  # a minute's first second
+
+
+def stop_rate_limit_clock(app, seconds_into_minute: float = 30) -> list[float]:
+    """Stop the app's rate-limit clock inside one minute (``now[0]`` moves it), so that a test's requests
+    never straddle the turn of a window, where a fixed-window limiter starts counting afresh."""
+    from engagement.ratelimit import RateLimit
+
+    limit = next(item.kwargs["limit"] for item in app.middleware if getattr(item, "middleware", None) is RateLimit)
+    now = [RATE_LIMIT_WINDOW_START + seconds_into_minute]
+    limit.clock = lambda: now[0]
+    return now

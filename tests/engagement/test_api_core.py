@@ -1,8 +1,9 @@
 """The fixed core interface of DESIGN section 4: health, login, departments, OpenAPI."""
 
 import re
+import secrets
 
-from tests.support import staff_headers
+from tests.support import staff_headers, stop_rate_limit_clock
 
 
 async def test_healthz_reports_ok(client):
@@ -86,11 +87,13 @@ async def test_clients_are_rate_limited_per_address():
     from engagement.app import create_app
 
     limited = create_app(rate_limit_per_minute=3)
+    stop_rate_limit_clock(limited)
+    address = f"10.5.{secrets.randbelow(250)}.9"
     async with limited.lifespan():
-        transport = httpx.ASGITransport(app=limited, client=("10.0.0.9", 5000))
+        transport = httpx.ASGITransport(app=limited, client=(address, 5000))
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             statuses = [(await http.get("/api/v1/departments")).status_code for _ in range(4)]
-            other = httpx.ASGITransport(app=limited, client=("10.0.0.10", 5000))
+            other = httpx.ASGITransport(app=limited, client=(address + "0", 5000))
             async with httpx.AsyncClient(transport=other, base_url="http://testserver") as neighbour:
                 assert (await neighbour.get("/api/v1/departments")).status_code == 200
             assert (await http.get("/healthz")).status_code == 200  # health checks are never limited

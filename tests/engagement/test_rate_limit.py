@@ -9,15 +9,9 @@ from contextlib import asynccontextmanager
 import httpx
 
 from engagement.app import create_app
-from engagement.ratelimit import RateLimit
 from engagement.settings import get_settings
 from tests.support import free_port, require_service
-
-WINDOW_START = 1_800_000_000 - 1_800_000_000 % 60  # a minute's first second
-
-
-def address_limit(app):
-    return next(item.kwargs["limit"] for item in app.middleware if getattr(item, "middleware", None) is RateLimit)
+from tests.support import stop_rate_limit_clock as stopped_clock
 
 
 @asynccontextmanager
@@ -26,11 +20,6 @@ async def visitor(app, address: str):
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         yield http
 
-
-def stopped_clock(app, seconds_into_minute: float) -> list[float]:
-    now = [WINDOW_START + seconds_into_minute]
-    address_limit(app).clock = lambda: now[0]
-    return now
 
 
 async def test_cached_pages_count_and_the_limit_lifts_when_the_minute_ends():
@@ -68,6 +57,7 @@ async def test_two_processes_sharing_redis_count_one_budget_per_address():
 async def test_with_redis_unreachable_each_process_still_limits():
     settings = dataclasses.replace(get_settings(), redis_url=f"redis://127.0.0.1:{free_port()}/0", rate_limit=3)
     app = create_app(settings)
+    stopped_clock(app, 20)
     async with app.lifespan(), visitor(app, "10.3.0.1") as http:
         statuses = [(await http.get("/api/v1/departments")).status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
