@@ -70,10 +70,30 @@ async def sample_ids(app) -> dict[str, str]:
     return ids
 
 
+RENDER_TIMES: list[float] = []  # CPU ms of each Jinja render (Template.render), of the pages measured
+
+
+def time_template_renders() -> None:
+    """Record the CPU of every ``Template.render`` in RENDER_TIMES: the template's share of a page."""
+    import jinja2
+
+    render = jinja2.Template.render
+
+    def timed_render(self, *args, **kwargs):
+        start = time.process_time()
+        try:
+            return render(self, *args, **kwargs)
+        finally:
+            RENDER_TIMES.append((time.process_time() - start) * 1000)
+
+    jinja2.Template.render = timed_render
+
+
 async def measure(app, path: str, requests: int) -> list[float]:
     for _ in range(20):  # warm: templates compiled, caches of the code filled
         await asgi_get(app, path)
     times = []
+    RENDER_TIMES.clear()
     for _ in range(requests):
         start = time.process_time()
         status, _ = await asgi_get(app, path)
@@ -128,15 +148,18 @@ async def run(args) -> None:
             profiler.enable()
             await measure(app, path, args.requests)
             profiler.disable()
-            pstats.Stats(profiler).sort_stats("tottime").print_stats(30)
+            pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
             return
-        print(f"{'page':16} {'path':36} {'median ms':>10} {'p90 ms':>8} {'queries':>8}  (CPU per request, in process, uncached)")
+        time_template_renders()
+        print(f"{'page':16} {'path':36} {'median ms':>10} {'p90 ms':>8} {'render ms':>10} {'queries':>8}"
+              "  (CPU per request, in process, uncached; render: the Jinja template's part)")
         for name in chosen:
             path = APP_PATHS[name].format(**ids)
             times = await measure(app, path, args.requests)
             p90 = sorted(times)[int(len(times) * 0.9)]
+            render = statistics.median(RENDER_TIMES) if RENDER_TIMES else 0.0
             queries = await count_queries(app, path)
-            print(f"{name:16} {path[:36]:36} {statistics.median(times):10.2f} {p90:8.2f} {queries:8d}")
+            print(f"{name:16} {path[:36]:36} {statistics.median(times):10.2f} {p90:8.2f} {render:10.2f} {queries:8d}")
 
 
 def main() -> None:
@@ -144,6 +167,8 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", choices=APP_PATHS)
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", choices=APP_PATHS)
+    parser.add_argument("--sort", default="tottime", help="pstats order of --profile: tottime, cumulative, ...")
+    parser.add_argument("--top", type=int, default=30, help="lines of --profile")
     parser.add_argument("--database", help="an already prepared SQLite file (default: a new one with the demo)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:

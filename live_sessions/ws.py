@@ -24,8 +24,9 @@ through ``engagement.live.KeepServerSend``), with the same checks as the route; 
 one read of the session's row (``viewer_session``).
 
 Messages from the client are limited in size and rate (only ``{"type": "ping"}`` is understood).
-Viewer counts are not recorded: each process publishes its own count every few seconds and
-clients add up the counts of the processes they heard from recently.
+Viewer counts are not recorded: each process publishes its own count on the channel every few
+seconds, and each fan-out shows its viewers the total of the processes heard from recently, only when
+it changes (``Audience``).
 """
 
 from __future__ import annotations
@@ -139,23 +140,51 @@ def _decoded(raw: bytes) -> tuple[int | None, int | None, str, dict[str, Any]]:
     return event.get("seq"), event.get("epoch"), raw.decode(), event
 
 
-class PeakViewers:
-    """The viewers of a session over all web processes, from the counts each one publishes; a new peak is
-    written to ``live_session.peak_viewers`` (the analytics' figure), at most one write at a time."""
+class Audience:
+    """The viewers of a session over all web processes, from the counts each one publishes on the channel.
 
-    def __init__(self, session_id: int) -> None:
+    Viewers are shown one total (``{"type": "viewers", "count"}``), written by each process to its own
+    viewers only when the total changed, at most once every ``VIEWER_DEBOUNCE_SECONDS``: a steady audience
+    costs no frame at all, where every process's count used to be written to every viewer of every process
+    every few seconds (with two processes, four writes to each viewer per 5 s, which delayed the events
+    next to them). A new peak is written to ``live_session.peak_viewers`` (the analytics' figure), at most
+    one write at a time.
+    """
+
+    def __init__(self, session_id: int, show: Callable[[bytes, str], None]) -> None:
         self.session_id = session_id
+        self.show = show
         self.counts: dict[str, tuple[int, float]] = {}  # process -> (viewers, when the count expires)
         self.recorded = 0
         self.writing: asyncio.Task | None = None
+        self.shown: int | None = None
+        self.frame: Frame | None = None  # the total last shown, for viewers who join
+        self.showing: asyncio.TimerHandle | None = None
 
     def heard(self, event: dict[str, Any]) -> None:
         now = time.monotonic()
         self.counts[str(event.get("process"))] = (int(event.get("count") or 0), now + float(event.get("ttl") or 15))
-        total = sum(count for count, expires in self.counts.values() if expires > now)
+        total = self.total(now)
         if total > self.recorded and (self.writing is None or self.writing.done()):
             self.recorded = total
             self.writing = asyncio.get_running_loop().create_task(self._write(total))
+        if total != self.shown and self.showing is None:
+            self.showing = asyncio.get_running_loop().call_later(VIEWER_DEBOUNCE_SECONDS, self._show)
+
+    def total(self, now: float) -> int:
+        return sum(count for count, expires in self.counts.values() if expires > now)
+
+    def _show(self) -> None:
+        self.showing = None
+        total = self.total(time.monotonic())
+        if total != self.shown:
+            self.shown = total
+            self.frame = _frame_of({"type": "viewers", "count": total})
+            self.show(*self.frame)
+
+    def close(self) -> None:
+        if self.showing is not None:
+            self.showing.cancel()
 
     async def _write(self, total: int) -> None:
         try:
@@ -298,7 +327,7 @@ class Fanout:
         self.low, self.high = start + 1, start  # only the most recent events are worth keeping
         self.loaded = asyncio.Event()
         self.failed = False
-        self.peak = PeakViewers(session_id)
+        self.audience = Audience(session_id, lambda wire, text: self._broadcast(None, wire, text))
         self.task = asyncio.get_running_loop().create_task(self._run())
         self.task.add_done_callback(self._ended)
 
@@ -319,6 +348,7 @@ class Fanout:
             return
         log.warning("live fan-out of %s ended: %r", self.channel, task.exception())
         self.failed = True
+        self.audience.close()
         self.loaded.set()
         if self.registry.get(self.key) is self:
             del self.registry[self.key]
@@ -328,9 +358,10 @@ class Fanout:
     async def _on_event(self, raw: bytes) -> None:
         seq, epoch, text, event = _decoded(raw)
         if seq is None:  # not part of the record (viewer counts, votes)
-            if event.get("type") == "viewers":
-                self.peak.heard(event)
-            self._broadcast(None, text_frame(raw), text)
+            if event.get("type") == "viewers":  # one process's count: viewers are shown the total
+                self.audience.heard(event)
+            else:
+                self._broadcast(None, text_frame(raw), text)
             return
         if seq <= self.high or epoch != self.epoch:  # seen, or from an older life of this id
             return
@@ -389,6 +420,8 @@ class Fanout:
             await self._drained(viewer)
         if self.failed:
             raise _Gone
+        if self.audience.frame is not None:  # the audience so far, until the total changes
+            viewer.writer.write(*self.audience.frame, force=True)
         # No await since the loop's test: the viewer has everything up to ``high`` (or more).
         if viewer.last_sent == self.high:
             self.live[viewer] = viewer.writer.write
@@ -424,6 +457,7 @@ class Fanout:
         if not self.members and self.registry.get(self.key) is self:
             del self.registry[self.key]
             self.task.cancel()
+            self.audience.close()
 
 
 _fanouts: dict[int, dict[tuple[int, int], Fanout]] = {}

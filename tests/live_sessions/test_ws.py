@@ -250,3 +250,17 @@ async def test_with_redis_an_event_published_by_one_server_reaches_a_viewer_on_a
         await scene.approve(question_id)  # through the first server
         event = await next_recorded(viewer)
         assert event["type"] == "question" and event["id"] == question_id
+
+
+async def test_with_redis_viewers_on_two_servers_are_shown_the_audience_of_both(live_server, scene, second_server):
+    path = f"/ws/live-sessions/{scene.session_id}"
+    async with connect(ws_url(live_server, path)) as first, connect(ws_url(second_server, path)) as second:
+        await next_recorded(first), await next_recorded(second)
+        # Each process counts its own viewer; each viewer is shown the total, not one count per process.
+        for viewer in (first, second):
+            event = await viewers_event(viewer, count=2)
+            assert set(event) == {"type", "count"}
+        async with connect(ws_url(second_server, path)) as third:
+            await next_recorded(third)
+            assert (await viewers_event(third, count=2))["count"] == 2  # what the audience was when it joined
+            await viewers_event(first, count=3)

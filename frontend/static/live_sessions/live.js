@@ -46,7 +46,6 @@
       remark: root.getAttribute("data-label-remark"), citizen: root.getAttribute("data-label-citizen"),
       votes: root.getAttribute("data-label-votes")
     };
-    var processes = {};
     var retry = 1000;
 
     function add(item) {
@@ -93,14 +92,8 @@
       add(item);
     }
 
-    function showViewers(event) {
-      var now = Date.now();
-      processes[event.process] = { count: event.count, until: now + (event.ttl || 15) * 1000 };
-      var total = 0;
-      Object.keys(processes).forEach(function (key) {
-        if (processes[key].until < now) { delete processes[key]; } else { total += processes[key].count; }
-      });
-      if (viewersEl) { viewersEl.textContent = viewersEl.getAttribute("data-label").replace("{n}", total); viewersEl.hidden = false; }
+    function showViewers(event) {  // the total over all web processes, sent when it changes
+      if (viewersEl) { viewersEl.textContent = viewersEl.getAttribute("data-label").replace("{n}", event.count); viewersEl.hidden = false; }
     }
 
     function handle(event) {
