@@ -96,6 +96,20 @@ def quiet_garbage_collector() -> None:
     gc.disable()
 
 
+def per_event(arrivals: list[dict[int, float]], urls: list[str], wanted: range, first: int,
+              times: list[float]) -> list[list[str]]:
+    """Per event and per server URL: the first, median and last viewer's latency in ms (``--per-event``)."""
+    rows = []
+    for seq in wanted:
+        row = [f"seq {seq}"]
+        for server, _url in enumerate(urls):
+            got = sorted(mine[seq] - times[seq - first] for index, mine in enumerate(arrivals)
+                         if index % len(urls) == server and seq in mine)
+            row.append(f"{got[0] * 1000:.0f}/{got[len(got) // 2] * 1000:.0f}/{got[-1] * 1000:.0f}" if got else "-")
+        rows.append(row)
+    return rows
+
+
 async def client_main() -> None:
     """Connect the viewers, say ``ready``, then record every sequenced frame's arrival until told the posts."""
     from websockets.asyncio.client import connect
@@ -148,7 +162,8 @@ async def client_main() -> None:
     latencies = sorted(mine[seq] - times[seq - first] for mine in arrivals for seq in wanted if seq in mine)
     lost = sum(1 for mine in arrivals for seq in wanted if seq not in mine)
     gc.enable()
-    print("result " + json.dumps({"latencies": latencies, "lost": lost}), flush=True)
+    print("result " + json.dumps({"latencies": latencies, "lost": lost,
+                                  "per_event": per_event(arrivals, urls, wanted, first, times)}), flush=True)
     await asyncio.gather(*(socket.close() for socket in sockets), return_exceptions=True)
     for task in tasks:
         task.cancel()
@@ -358,7 +373,7 @@ async def _measure(args: argparse.Namespace, scene, servers) -> dict:
         "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99), "max": latencies[-1] * 1000 if latencies else 0,
         "lost": result["lost"], "kib": (rss_after - rss_before) / max(1, args.viewers) if measured else None,
         "request_p50": pct(request_seconds, 0.5), "request_p99": pct(request_seconds, 0.99),
-        "reads": scene.catch_up_reads(servers),
+        "reads": scene.catch_up_reads(servers), "per_event": result["per_event"],
     }
 
 
@@ -375,6 +390,9 @@ async def bench(args: argparse.Namespace) -> None:
             label = "app (--url)"
         results[label] = await measure(args, scene, work)
         report_line(label, results[label])
+        if args.per_event:
+            print("  first/median/last viewer (ms), per event, per server: "
+                  + "; ".join(" ".join(row) for row in results[label]["per_event"]))
     print()
     print(f"{args.viewers} viewers, {2 * args.questions} events, one every {args.interval} s; logs in {work}")
     print(f"{'server':<28} {'connect':>8} {'p50':>8} {'p99':>8} {'max':>8} {'lost':>5} {'KiB/conn':>8} "
@@ -411,6 +429,8 @@ def main() -> None:
     parser.add_argument("--server", choices=["uvicorn", "granian"], default="uvicorn", help="the app's ASGI server")
     parser.add_argument("--questions", type=int, default=5, help="each is approved and answered: 2 events")
     parser.add_argument("--history", type=int, default=20, help="remarks posted before the viewers connect")
+    parser.add_argument("--per-event", action="store_true",
+                        help="print each event's first/median/last viewer latency per server process")
     parser.add_argument("--interval", type=float, default=1.0, help="seconds between the host's requests")
     parser.add_argument("--handshakes", type=int, default=100, help="viewer handshakes in flight at once")
     parser.add_argument("--profile", action="store_true", help="run the app under py-spy (collapsed stacks in the log dir)")

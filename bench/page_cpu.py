@@ -8,6 +8,7 @@ and the 90th percentile per page, and the queries each page ran. See bench/READM
     .venv/bin/python bench/page_cpu.py                      # every page of http_bench.py, 200 requests each
     .venv/bin/python bench/page_cpu.py --paths live-session consultation --requests 500
     .venv/bin/python bench/page_cpu.py --profile live-session    # cProfile of that page, top 30 by own time
+    .venv/bin/python bench/page_cpu.py --paths statistics --after-change   # the figures computed again each time
 """
 
 from __future__ import annotations
@@ -89,12 +90,18 @@ def time_template_renders() -> None:
     jinja2.Template.render = timed_render
 
 
-async def measure(app, path: str, requests: int) -> list[float]:
+async def measure(app, path: str, requests: int, after_change: bool = False) -> list[float]:
+    """CPU ms of each of ``requests`` GETs of ``path``; ``after_change``: each one right after a (pretended)
+    change of the content, so that what is kept between changes (the statistics' figures) is computed again."""
+    from engagement.page_cache import content_changed
+
     for _ in range(20):  # warm: templates compiled, caches of the code filled
         await asgi_get(app, path)
     times = []
     RENDER_TIMES.clear()
     for _ in range(requests):
+        if after_change:
+            content_changed()
         start = time.process_time()
         status, _ = await asgi_get(app, path)
         times.append((time.process_time() - start) * 1000)
@@ -146,7 +153,7 @@ async def run(args) -> None:
             await measure(app, path, 20)
             profiler = cProfile.Profile()
             profiler.enable()
-            await measure(app, path, args.requests)
+            await measure(app, path, args.requests, args.after_change)
             profiler.disable()
             pstats.Stats(profiler).sort_stats(args.sort).print_stats(args.top)
             return
@@ -155,7 +162,7 @@ async def run(args) -> None:
               "  (CPU per request, in process, uncached; render: the Jinja template's part)")
         for name in chosen:
             path = APP_PATHS[name].format(**ids)
-            times = await measure(app, path, args.requests)
+            times = await measure(app, path, args.requests, args.after_change)
             p90 = sorted(times)[int(len(times) * 0.9)]
             render = statistics.median(RENDER_TIMES) if RENDER_TIMES else 0.0
             queries = await count_queries(app, path)
@@ -169,6 +176,8 @@ def main() -> None:
     parser.add_argument("--profile", choices=APP_PATHS)
     parser.add_argument("--sort", default="tottime", help="pstats order of --profile: tottime, cumulative, ...")
     parser.add_argument("--top", type=int, default=30, help="lines of --profile")
+    parser.add_argument("--after-change", action="store_true",
+                        help="every request right after a change of the content (the statistics computed again)")
     parser.add_argument("--database", help="an already prepared SQLite file (default: a new one with the demo)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
