@@ -38,6 +38,7 @@ from engagement.citizen_pages import NEVER_KEPT, form_citizen, page_citizen, pag
 from engagement.errors import DomainError, InvalidInput
 from engagement.forms import parse_form
 from engagement.i18n import _
+from engagement.page_cache import count_view
 from engagement.permissions import guard
 from engagement.tables import Department
 from engagement.web import client_address
@@ -98,10 +99,9 @@ async def topic_page(topic_id: FromPath[int]) -> Template:
     return render("consultations/topic.html", context={"topic": await services.get_topic(topic_id)})
 
 
-async def _detail_context(request: Request, consultation_id: int, count_view: bool = False,
-                          **extra: Any) -> dict[str, Any]:
+async def _detail_context(request: Request, consultation_id: int, **extra: Any) -> dict[str, Any]:
     """The consultation page; ``page_identity`` brings back what was typed before "Get code"."""
-    consultation = await services.get_consultation(consultation_id, count_view=count_view)
+    consultation = await services.get_consultation(consultation_id)
     section = _int(request.query_params.get("section"))
     page = _int(request.query_params.get("page")) or 1
     items, total = await opinions.public_opinions_page(consultation_id, consultation.opinion_count, section, page)
@@ -114,8 +114,9 @@ async def _detail_context(request: Request, consultation_id: int, count_view: bo
 @get("/consultations/{consultation_id:int}", name="consultation", include_in_schema=False,
      opt={"page_cache_hits": services.count_views})
 async def consultation_page(request: Request, consultation_id: FromPath[int]) -> Template:
-    return render("consultations/detail.html",
-                  context=await _detail_context(request, consultation_id, count_view=True))
+    context = await _detail_context(request, consultation_id)
+    count_view(request.scope)  # shown from the next flush on (within seconds), like the views served from the cache
+    return render("consultations/detail.html", context=context)
 
 
 @post("/consultations/{consultation_id:int}/opinions", include_in_schema=False)

@@ -555,21 +555,6 @@ _DETAIL_COLUMNS = (
 )
 
 
-def _counted_view_row(p: Any) -> Any:
-    """One view more, answering the row as ``_DETAIL_COLUMNS`` reads it (after the update), or nothing for a
-    draft: the ``UPDATE`` and the read in one statement (RETURNING: SQLite 3.35+, PostgreSQL)."""
-    consultation, department = Consultation._meta.tablename, Department._meta.tablename
-    joined = ", ".join(
-        f'(SELECT "{department}"."{column}" FROM "{department}" WHERE "{department}"."id" = '
-        f'"{consultation}"."department") AS "department_{column}"' for column in ("slug", "name"))
-    counts = ", ".join(f'{{}} AS "{column._alias}"' for column in _COUNT_COLUMNS)
-    sql = (f'UPDATE "{consultation}" SET "view_count" = "view_count" + 1 WHERE "id" = {{}} AND "status" != {{}}'
-           f" RETURNING *, {joined}, {counts}")
-    counted = [QueryString(column.template, *column.args) for column in _COUNT_COLUMNS]
-    return Consultation.raw(sql, p.id, Status.draft.value, *counted)
-
-
-_COUNT_VIEW = prepared(_counted_view_row)
 _PUBLIC_ROW = prepared(lambda p: Consultation.select(*_DETAIL_COLUMNS).where(
     (Consultation.id == p.id) & (Consultation.status != Status.draft)).first())
 _STAFF_ROW = prepared(lambda p: Consultation.select(*_DETAIL_COLUMNS).where(Consultation.id == p.id).first())
@@ -598,20 +583,16 @@ _EXTENSIONS = prepared(lambda p: WorkflowEvent.select(
     & (WorkflowEvent.transition == "extend")).order_by(WorkflowEvent.id).output(load_json=True))
 
 
-async def get_consultation(consultation_id: int, count_view: bool = False) -> ConsultationDetail:
+async def get_consultation(consultation_id: int) -> ConsultationDetail:
     """The public consultation: draft by sections, attachments, extensions, counts, outcome once concluded."""
-    if count_view:
-        rows = await _COUNT_VIEW.run(id=consultation_id)
-        row = rows[0] if rows else None
-    else:
-        row = await _PUBLIC_ROW.run(id=consultation_id)
+    row = await _PUBLIC_ROW.run(id=consultation_id)
     if row is None:
         raise NotFound(_("The consultation was not found."))
     return await _detail(row)
 
 
 async def count_views(path_params: dict[str, Any], views: int) -> None:
-    """Views of the public page answered from engagement.page_cache (a rendered view counts in get_consultation)."""
+    """Views of the public page, added up by engagement.page_cache (``count_view``): cached and rendered alike."""
     await Consultation.update({Consultation.view_count: Consultation.view_count + views}).where(
         (Consultation.id == path_params["consultation_id"]) & (Consultation.status != Status.draft))
 

@@ -25,8 +25,9 @@ them gets the same HTML. :class:`PageCacheMiddleware` keeps that HTML for ``ttl`
 - **Conditional requests**: each answer has an ``ETag`` (a hash of the stored page, plus a hash of the
   visitor's CSRF token on pages with a form) and ``Last-Modified`` (when it was rendered);
   ``If-None-Match`` and, on pages without a form, ``If-Modified-Since`` are answered 304.
-- **Counting**: a route that counts its views gives ``opt={"page_cache_hits": fn}``; the cache adds up
-  the views it served and calls ``await fn(path_params, views)`` at most every ``HIT_FLUSH_SECONDS``.
+- **Counting**: a route that counts its views gives ``opt={"page_cache_hits": fn}``; the views served
+  from the cache, and those the route renders (it calls ``count_view``), are added up in memory and handed
+  to ``await fn(path_params, views)`` within ``HIT_FLUSH_SECONDS``.
 
 Concurrent misses of one key render once (the others wait for that render, then are served its copy).
 """
@@ -34,6 +35,7 @@ Concurrent misses of one key render once (the others wait for that render, then 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import hashlib
 import logging
 import re
@@ -182,36 +184,54 @@ class PageCache:
         while len(self.entries) > self.max_entries:
             self.entries.popitem(last=False)
 
-    @staticmethod
-    def count_hit(scope: Scope) -> None:
-        counter = getattr(scope.get("route_handler"), "opt", {}).get("page_cache_hits")
-        if counter is None:
-            return
-        key = (counter, tuple(sorted(scope.get("path_params", {}).items())))
-        _pending_hits[key] = _pending_hits.get(key, 0) + 1
-        global _last_flush
-        if time.monotonic() - _last_flush >= HIT_FLUSH_SECONDS:
-            _last_flush = time.monotonic()
-            task = asyncio.get_running_loop().create_task(flush_counted_hits())
-            _flushing.add(task)
-            task.add_done_callback(_flushing.discard)
-
 
 HitCounter = Callable[[dict[str, Any], int], Awaitable[Any]]
+VIEW_FLUSH_TASK = "engagement.page_cache: count views"  # the task's name (tests leave its statements out of a request's)
 _pending_hits: dict[tuple[HitCounter, tuple], int] = {}
-_last_flush = time.monotonic()
+_scheduled_flush: asyncio.TimerHandle | None = None
 _flushing: set[asyncio.Task] = set()  # keeps the flushing tasks referenced until they finish
 
 
+def count_view(scope: Scope) -> None:
+    """One view of a route that counts its views (``opt={"page_cache_hits": fn}``), served from the cache or
+    rendered: added up in memory and handed to ``fn`` within ``HIT_FLUSH_SECONDS`` (and at shutdown), so that
+    no page view waits for a write. A view is a figure, not a submission: those of the last seconds before a
+    crash may be lost."""
+    counter = getattr(scope.get("route_handler"), "opt", {}).get("page_cache_hits")
+    if counter is None:
+        return
+    key = (counter, tuple(sorted(scope.get("path_params", {}).items())))
+    _pending_hits[key] = _pending_hits.get(key, 0) + 1
+    global _scheduled_flush
+    loop = asyncio.get_running_loop()
+    if _scheduled_flush is None or _scheduled_flush.when() < loop.time():
+        # (a handle whose time has passed belongs to a loop that stopped before it ran: tests run several loops)
+        # In a context of its own, not the request's: the flush belongs to no request.
+        _scheduled_flush = loop.call_later(HIT_FLUSH_SECONDS, _start_flush, context=contextvars.Context())
+
+
+def _start_flush() -> None:
+    global _scheduled_flush
+    _scheduled_flush = None
+    task = asyncio.get_running_loop().create_task(flush_counted_hits(), name=VIEW_FLUSH_TASK)
+    _flushing.add(task)
+    task.add_done_callback(_flushing.discard)
+
+
+def discard_counted_views() -> None:
+    """Forget the views not yet handed on (tests: the records they counted are gone)."""
+    _pending_hits.clear()
+
+
 async def flush_counted_hits() -> None:
-    """Hand the views served from the cache so far to their routes' counters (also called at shutdown)."""
+    """Hand the views counted so far to their routes' counters (also called at shutdown)."""
     hits = dict(_pending_hits)
     _pending_hits.clear()
     for (counter, params), views in hits.items():
         try:
             await counter(dict(params), views)
         except Exception:  # counting views must never break pages
-            log.exception("counting %d cached views with %r failed", views, counter)
+            log.exception("counting %d views with %r failed", views, counter)
 
 
 # --- the middleware -------------------------------------------------------------------------------
@@ -269,7 +289,7 @@ class PageCacheMiddleware:
                 return
             entry = self.cache.get(key, generation)
             if entry is not None:
-                self.cache.count_hit(scope)
+                count_view(scope)
                 await self._send_entry(entry, scope, send, visitor)
                 return
             rendering = self.cache.rendering.get(key)
