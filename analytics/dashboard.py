@@ -75,7 +75,7 @@ async def _overdue_letters(department_id: int, today: date) -> tuple[list[dict[s
     where = (Letter.department == department_id) & Letter.status.is_in(list(OPEN_STATUSES)) & (Letter.due_date < today)
     rows = await Letter.select(Letter.tracking_number, Letter.category, Letter.received_at, Letter.due_date) \
         .where(where).order_by(Letter.due_date).limit(LIST_LIMIT)
-    calendar = await workdays.load_calendar() if rows else {}
+    calendar = await workdays.calendar_for_display() if rows else {}
     for row in rows:
         row["working_days_late"] = workdays.working_days_late(row["due_date"], today, calendar)
     return rows, await Letter.count().where(where)
@@ -89,7 +89,7 @@ async def _overdue_rectifications(department_id: int, today: date) -> list[dict[
         f"ORDER BY r.due_date, r.id LIMIT {LIST_LIMIT}",
         department_id, RectificationState.in_progress.value, today,
     )
-    calendar = await workdays.load_calendar() if rows else {}
+    calendar = await workdays.calendar_for_display() if rows else {}
     for row in rows:
         row["due_date"] = row["due_date"] if isinstance(row["due_date"], date) else date.fromisoformat(row["due_date"])
         row["working_days_late"] = workdays.working_days_late(row["due_date"], today, calendar)

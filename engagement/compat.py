@@ -14,7 +14,10 @@ from typing import Any
 from jinja2 import Environment, pass_context, pass_environment, pass_eval_context
 from jinja2.runtime import Context
 from litestar import Litestar
-from litestar.types import Scope, Send
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures.headers import MutableScopeHeaders
+from litestar.middleware.csrf import CSRFMiddleware
+from litestar.types import HTTPSendMessage, Scope, Send
 from piccolo.columns.base import Column
 from piccolo.columns.column_types import ForeignKey
 from piccolo.columns.reference import LazyTableReference
@@ -183,3 +186,36 @@ class EngagementEnvironment(Environment):
 
     def make_globals(self, d):  # Jinja 3.1.6: ChainMap(d or {}, self.globals); same lookups, a copy
         return {**self.globals, **(d or {})}
+
+
+# --- the CSRF cookie ----------------------------------------------------------------------------------------
+
+
+def csrf_cookie_header(config: CSRFConfig, token: str) -> bytes:
+    """The ``Set-Cookie`` value Litestar's CSRF middleware writes, written out.
+
+    Litestar builds it as ``Cookie(...).to_header(header="")``: a dataclass turned into a dict with
+    ``dataclasses.asdict``, then a ``SimpleCookie``, for every visitor who has no token yet (~9% of an uncached
+    home page, ~20% of ``/healthz``, 5% of a cached hit). Same attributes in the same order; the token is
+    hexadecimal, so nothing is quoted. (The page cache's own copy of this, until session 6, had them in another
+    order.) tests/engagement/test_compat.py compares the two for every option.
+    """
+    parts = [f"{config.cookie_name}={token}"]  # then the attributes sorted by name, as Morsel.OutputString does
+    if config.cookie_domain:
+        parts.append(f"Domain={config.cookie_domain}")
+    if config.cookie_httponly:
+        parts.append("HttpOnly")
+    parts.append(f"Path={config.cookie_path}")
+    parts.append(f"SameSite={config.cookie_samesite}")
+    if config.cookie_secure:
+        parts.append("Secure")
+    return "; ".join(parts).encode("latin-1")
+
+
+def _set_csrf_cookie_if_needed(self: CSRFMiddleware, message: HTTPSendMessage, token: str) -> None:
+    """``CSRFMiddleware._set_cookie_if_needed(message, token)`` (private; Litestar 2.25.0), same header."""
+    MutableScopeHeaders.from_message(message).add("set-cookie", csrf_cookie_header(self.config, token).decode("latin-1"))
+
+
+LITESTAR_SET_CSRF_COOKIE = CSRFMiddleware._set_cookie_if_needed
+CSRFMiddleware._set_cookie_if_needed = _set_csrf_cookie_if_needed  # type: ignore[method-assign]

@@ -15,6 +15,7 @@ received on day D and due in N working days is due on the N-th working day after
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 from typing import Any
 
@@ -89,17 +90,44 @@ def extend_for_pause(due: date, paused_on: date, resumed_on: date, calendar: Cal
 
 
 async def load_calendar() -> Calendar:
-    """The shipped calendar with the administrators' days applied (one query)."""
+    """The shipped calendar with the administrators' days applied (one query): for deadlines that are
+    stored and for the reminder jobs."""
     calendar = dict(DEFAULT_CALENDAR)
     for row in await CalendarDay.select(CalendarDay.day, CalendarDay.is_workday):
         calendar[row["day"]] = bool(row["is_workday"])
     return calendar
 
 
+DISPLAY_CALENDAR_SECONDS = 30.0
+_display_calendar: tuple[int, float, Calendar] | None = None  # (content generation, expires, calendar)
+
+
+async def calendar_for_display() -> Calendar:
+    """The calendar for what pages show (working days overdue, due soon), read again after any commit or
+    write request of this process and at least every ``DISPLAY_CALENDAR_SECONDS`` (a day changed through
+    another process: the command line, another web worker). Read it, never change it.
+
+    A page of rectifications or letters otherwise read the whole calendar on every render (~8% of
+    ``/rectifications``). Deadlines that are stored (a rectification's due date, a letter's) are computed
+    with ``load_calendar``, never with this."""
+    global _display_calendar
+    from engagement.page_cache import local_generation
+
+    generation, now = local_generation(), time.monotonic()
+    kept = _display_calendar
+    if kept is not None and kept[0] == generation and kept[1] > now:
+        return kept[2]
+    calendar = await load_calendar()
+    _display_calendar = (generation, now + DISPLAY_CALENDAR_SECONDS, calendar)
+    return calendar
+
+
 async def set_calendar_day(day: date, is_workday: bool, name: str = "") -> None:
     """Record a public holiday (``is_workday=False``) or a make-up working day; replaces that day's entry."""
+    global _display_calendar
     await CalendarDay.delete().where(CalendarDay.day == day)
     await CalendarDay.insert(CalendarDay(day=day, is_workday=is_workday, name=name.strip()[:50]))
+    _display_calendar = None  # this process's pages show the day at once
 
 
 async def years_with_calendar() -> set[int]:

@@ -181,7 +181,7 @@ async def attach_details(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for answer in await _run_for_ids(_ANSWER_COUNTS_OF, answered, _plain_answer_counts) if answered else ():
             counts[(answer["rectification"], answer["round"], bool(answer["solved"]))] = int(answer["answers"])
     late = any(_late_on(row, today) > row["due_date"] for row in rows)
-    calendar = await workdays.load_calendar() if late else {}
+    calendar = await workdays.calendar_for_display() if late else {}
     for row in rows:
         key = (row["id"], row["confirmation_round"])
         row["updates"] = updates[row["id"]]

@@ -157,3 +157,31 @@ def test_joins_build_the_same_sql_as_with_piccolos_own_method(monkeypatch):
 
 def test_a_lazily_referenced_tables_columns_are_set_up_on_first_use():
     assert LazyChild.parent.name._meta.call_chain[0]._meta.name == "parent"
+
+
+# ---------- CSRFMiddleware._set_cookie_if_needed ----------
+
+def test_litestar_sets_the_csrf_cookie_through_the_private_method_we_override():
+    from litestar.middleware.csrf import CSRFMiddleware
+
+    source = inspect.getsource(compat.LITESTAR_SET_CSRF_COOKIE)
+    assert list(inspect.signature(compat.LITESTAR_SET_CSRF_COOKIE).parameters) == ["self", "message", "token"]
+    assert 'headers.add("set-cookie", cookie.to_header(header=""))' in source
+    assert "self._set_cookie_if_needed(message=message, token=token)" in inspect.getsource(CSRFMiddleware)
+
+
+@pytest.mark.parametrize("options", [
+    {}, {"cookie_secure": True}, {"cookie_httponly": True, "cookie_samesite": "strict"},
+    {"cookie_domain": "gov.example.cn", "cookie_path": "/engagement", "cookie_secure": True, "cookie_httponly": True},
+])
+def test_the_csrf_cookie_header_is_litestars_own(options):
+    from litestar.config.csrf import CSRFConfig
+    from litestar.datastructures import Cookie
+    from litestar.middleware.csrf import generate_csrf_token
+
+    config = CSRFConfig(secret="s" * 32, cookie_name="engagement_csrf", **options)
+    token = generate_csrf_token(secret=config.secret)
+    litestars = Cookie(key=config.cookie_name, value=token, path=config.cookie_path, secure=config.cookie_secure,
+                       httponly=config.cookie_httponly, samesite=config.cookie_samesite,
+                       domain=config.cookie_domain).to_header(header="")
+    assert compat.csrf_cookie_header(config, token).decode() == litestars
