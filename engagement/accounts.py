@@ -14,6 +14,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from engagement.crypto import random_token, sha256_hex
 from engagement.errors import Conflict, Forbidden, InvalidInput, NotAuthenticated, NotFound
 from engagement.i18n import _
+from engagement.prepared import prepared
 from engagement.settings import get_settings
 from engagement.tables import Department, Role, StaffToken, StaffUser
 
@@ -162,23 +163,23 @@ async def revoke_token(token: str) -> None:
     await StaffToken.delete().where(StaffToken.token_hash == sha256_hex(token))
 
 
+# Every staff request (the API's bearer token, the back office's session) looks its token up: built once.
+_STAFF_OF_TOKEN = prepared(lambda p: StaffToken.select(
+    StaffToken.staff.id,
+    StaffToken.staff.username,
+    StaffToken.staff.display_name,
+    StaffToken.staff.role,
+    StaffToken.staff.department.id,
+    StaffToken.staff.department.slug,
+    StaffToken.staff.department.is_receiving_desk,
+    StaffToken.staff.is_active,
+).where((StaffToken.token_hash == p.token_hash) & (StaffToken.expires_at > p.now)).first())
+
+
 async def staff_for_token(token: str) -> Staff | None:
     if not token.startswith(STAFF_TOKEN_PREFIX):
         return None
-    row = (
-        await StaffToken.select(
-            StaffToken.staff.id,
-            StaffToken.staff.username,
-            StaffToken.staff.display_name,
-            StaffToken.staff.role,
-            StaffToken.staff.department.id,
-            StaffToken.staff.department.slug,
-            StaffToken.staff.department.is_receiving_desk,
-            StaffToken.staff.is_active,
-        )
-        .where((StaffToken.token_hash == sha256_hex(token)) & (StaffToken.expires_at > time.time()))
-        .first()
-    )
+    row = await _STAFF_OF_TOKEN.run(token_hash=sha256_hex(token), now=time.time())
     if row is None or not row["staff.is_active"]:
         return None
     return Staff(
