@@ -29,7 +29,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -55,6 +55,11 @@ REPLIES = ["您好！来信收悉，我单位已安排专人核查处理。", "�
 QUERIES = {"2 chars": "电梯", "3 chars": "停车位", "4 chars": "夜间施工", "rare 4 chars": "医保报销", "no match": "地铁延误",
            "2 words": "电梯 补贴", "2 words, 1%": "幸福路 停车位", "2 chars, none": "地铁",
            "2 words, never together": "电梯 停车位"}
+# Searches with a filter besides (the bench's letters: categories in turn, departments d0-d9 in turn, one letter
+# every 3 minutes from 2026-01-01): (terms, filters).
+FILTERED = {"2 chars + category": ("电梯", {"category": "complaint"}), "3 chars + department": ("停车位", {"department": "d3"}),
+            "2 chars + month": ("电梯", {"month": "2027-06"}), "2 words + category": ("电梯 补贴", {"category": "help"}),
+            "category, no terms": ("", {"category": "complaint"})}
 SUGGESTION = "幸福路小区电梯坏了"  # a subject being typed: GET /api/v1/letters/suggestions
 CATEGORIES = ["consultation", "suggestion", "complaint", "help", "praise"]
 
@@ -198,13 +203,15 @@ async def direct_timings(calls: int) -> None:
 
     engine = Letter._meta.db
     await engine.start_connection_pool()  # as the web app does (SQLite: engagement.db's pool of open connections)
-    searches = {f"{label} {query}": (services.search_published, query) for label, query in QUERIES.items()}
-    searches[f"hints {SUGGESTION}"] = (services.suggest_similar, SUGGESTION)
-    for label, (search, query) in searches.items():
+    searches = {f"{label} {query}": (services.search_published, query, {}) for label, query in QUERIES.items()}
+    searches.update({f"{label} {query}": (services.search_published, query, filters)
+                     for label, (query, filters) in FILTERED.items()})
+    searches[f"hints {SUGGESTION}"] = (services.suggest_similar, SUGGESTION, {})
+    for label, (search, query, filters) in searches.items():
         times = []
         for _ in range(calls):
             started = time.perf_counter()
-            found = await search(query)
+            found = await search(query, **filters)
             times.append((time.perf_counter() - started) * 1000)
         times.sort()
         total = found.total if hasattr(found, "total") else len(found)
@@ -281,6 +288,8 @@ def main() -> None:
         base = measure(bare, "/bare", args.duration, args.concurrency)
         print(f"{'bare /bare':32} {base['rps']:8.0f} req/s  p50 {base['p50']:7.2f} ms  p99 {base['p99']:7.2f} ms")
         paths = {f"{label} {query}": f"/api/v1/letters?q={quote(query)}" for label, query in QUERIES.items()}
+        paths.update({f"{label} {query}": f"/api/v1/letters?{urlencode({'q': query, **filters})}"
+                      for label, (query, filters) in FILTERED.items()})
         paths[f"hints {SUGGESTION}"] = f"/api/v1/letters/suggestions?subject={quote(SUGGESTION)}"
         for label, path in paths.items():  # (http_bench's own generator escapes the URL's % itself)
             row = measure(app, path, args.duration, args.concurrency)

@@ -115,7 +115,6 @@ async def search_published(q: str | None = None, category: str | None = None, de
     number, size = page_numbers(page, page_size)
     terms = search.terms_of(q)
     filters = [Letter.published == True]  # noqa: E712
-    filtered = bool(category or department or month or published_month)
     if category:
         if category not in CATEGORY_LABELS:
             raise InvalidInput(_("Unknown category."))
@@ -129,8 +128,8 @@ async def search_published(q: str | None = None, category: str | None = None, de
     # Newest letters first by id (the search index's order), so a page of a common term needs no sort of all matches.
     where = [*filters, *(search.term_condition(term) for term in terms)]
     rows = await search.newest_matches(public_columns(), filters, terms, (number - 1) * size, size)
-    if terms and not filtered:  # exact below a few thousand matches, estimated above (search.total_matches)
-        total = await search.total_matches(where, rows, (number - 1) * size, size)
+    if terms:  # exact below a few thousand matches, estimated above (search.total_matches)
+        total = await search.total_matches(where, rows, (number - 1) * size, size, filters)
     else:
         total = await Letter.count().where(*where)
     return Page(items=rows, total=total, page=number, page_size=size)
