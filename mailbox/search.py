@@ -31,6 +31,7 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
+from piccolo.query.functions.aggregate import Max, Min
 
 # terms_of, bigrams and suggestion_terms are used by the mailbox's services as search.*
 from engagement.textsearch import TRIGRAM, bigrams, suggestion_terms, term_occurs, terms_of  # noqa: F401
@@ -50,6 +51,29 @@ MAX_BATCH = 2_000  # SQLite: index rows a page reads at a time
 SCAN_LIMIT = 8_000  # SQLite: index rows a page reads before it leaves the search to SQLite's own plan
 HINT_WINDOW = 4  # SQLite: the hints first read the newest ``HINT_WINDOW * limit`` matches of each FTS5 table
 HINT_CANDIDATES = 1_000  # SQLite: older letters published since the hints' last pick that are checked, at most
+
+
+@dataclass(frozen=True)
+class IdSpan:
+    """The ids of the letters a filter allows lie in ``low..high`` (a month of receipt: one stretch of ids)."""
+
+    low: int
+    high: int
+
+
+async def received_span(start: Any, end: Any) -> IdSpan | None:
+    """The ids of the letters received in ``[start, end)``, or None when there are none (one index range read).
+
+    A search in one month then reads only that stretch of each term's index, instead of every match from the
+    newest down (at 1,000,000 letters 电梯 in one month took 412 ms, most of it collecting 84,388 matches)."""
+    row = await Letter.select(Min(Letter.id, alias="low"), Max(Letter.id, alias="high")).where(
+        (Letter.received_at >= start) & (Letter.received_at < end)).first()
+    return None if row is None or row["low"] is None else IdSpan(int(row["low"]), int(row["high"]))
+
+
+def _span_sql(span: IdSpan | None) -> tuple[str, list[int]]:
+    """The FTS5 rowid bound of ``span`` (FTS5 reads only that stretch of its index), and its values."""
+    return ("", []) if span is None else (" AND rowid BETWEEN {} AND {}", [span.low, span.high])
 
 
 def _is_sqlite() -> bool:
@@ -73,10 +97,11 @@ class _IndexedTerm(WhereRaw):
     :func:`similar_letters` read the table itself newest first instead (``ORDER BY rowid DESC LIMIT n``).
     """
 
-    def __init__(self, term: str, table: str, expression: str) -> None:
-        super().__init__(f"\"mailbox_letter\".\"id\" IN (SELECT rowid FROM {table} WHERE {table} MATCH {{}})",
-                         expression)
-        self.term, self.table, self.expression = term, table, expression
+    def __init__(self, term: str, table: str, expression: str, span: IdSpan | None = None) -> None:
+        bound, values = _span_sql(span)
+        super().__init__(f"\"mailbox_letter\".\"id\" IN (SELECT rowid FROM {table} WHERE {table} MATCH {{}}{bound})",
+                         expression, *values)
+        self.term, self.table, self.expression, self.span = term, table, expression, span
 
 
 def _constant(text: str) -> str:
@@ -115,13 +140,14 @@ def all_words_condition(terms: list[str]) -> WhereRaw | None:
     return WhereRaw(f"{WORD_VECTOR} @@ to_tsquery('simple', {_constant(query)})")
 
 
-def term_condition(term: str) -> WhereRaw:
-    """A WHERE condition true for letters whose public text contains ``term``."""
+def term_condition(term: str, span: IdSpan | None = None) -> WhereRaw:
+    """A WHERE condition true for letters whose public text contains ``term`` (and, on SQLite, whose id is in
+    ``span``: the filters' own condition, repeated inside the index lookup so that it reads only that stretch)."""
     if not _is_sqlite():
         return _postgres_condition(term)
     if (index := _index_for(term)) is not None:
         # Trigrams answer three characters or more; two-character terms are one exact word of the bigram table.
-        return _IndexedTerm(term, *index)
+        return _IndexedTerm(term, *index, span)
     return term_occurs(Letter.search_text, term)
 
 
@@ -134,7 +160,8 @@ def any_term_condition(terms: list[str]) -> WhereRaw | None:
     return condition
 
 
-async def newest_matches(columns: Sequence, filters: list, terms: list[str], offset: int, size: int) -> list[dict]:
+async def newest_matches(columns: Sequence, filters: list, terms: list[str], offset: int, size: int,
+                         span: IdSpan | None = None) -> list[dict]:
     """A page of the letters matching ``filters`` and containing every term, newest first by id.
 
     SQLite, when a term is in an FTS5 table: read from that table newest first (:func:`_newest_from_index`).
@@ -147,7 +174,7 @@ async def newest_matches(columns: Sequence, filters: list, terms: list[str], off
     the intersection of the terms' entries, no letter read unless it has them all), else by their pg_trgm
     indexes (which recheck every letter holding either term: 0.4-0.9 s for two common ones at 1,000,000).
     """
-    where = [*filters, *(term_condition(term) for term in terms)]
+    where = [*filters, *(term_condition(term, span) for term in terms)]
     if _is_sqlite() and (plan := _plan(where)) is not None:
         rows = await _newest_from_index(plan, columns, offset, size)
         if rows is not None:
@@ -245,6 +272,7 @@ class _Plan:
     table: str  # the FTS5 table read newest first: every letter matching the search is one of its rows here
     expression: str  # its MATCH expression
     rest: list  # the other conditions, checked on the letters read
+    span: IdSpan | None = None  # the stretch of the table to read (the filters allow no other ids)
 
 
 def _plan(where: list) -> _Plan | None:
@@ -260,12 +288,13 @@ def _plan(where: list) -> _Plan | None:
     rest = [part for part in where if not isinstance(part, _IndexedTerm)]
     longer = [part for part in indexed if part.table == TRIGRAMS]
     shorter = [part for part in indexed if part.table == BIGRAMS]
+    span = indexed[0].span
     if not (longer and shorter):
-        return _Plan(indexed[0].table, " AND ".join(part.expression for part in indexed), rest)
+        return _Plan(indexed[0].table, " AND ".join(part.expression for part in indexed), rest, span)
     phrases = [phrase for part in longer if (phrase := _bigram_phrase(part.term)) is not None]
     rest.append(WhereRaw(f"EXISTS (SELECT 1 FROM {TRIGRAMS} WHERE {TRIGRAMS} MATCH {{}}"
                          f" AND rowid = \"mailbox_letter\".\"id\")", " AND ".join(part.expression for part in longer)))
-    return _Plan(BIGRAMS, " AND ".join([part.expression for part in shorter] + phrases), rest)
+    return _Plan(BIGRAMS, " AND ".join([part.expression for part in shorter] + phrases), rest, span)
 
 
 def _newest_rows_condition(table: str, expression: str, limit: int, below: int | None) -> WhereRaw:
@@ -293,11 +322,15 @@ async def _newest_rows(table: str, expression: str, columns: Sequence, rest: lis
     return rows, read[0]["low"] if read[0]["n"] == limit else None
 
 
-async def _newest_ids(table: str, expression: str, limit: int, below: int | None = None) -> list[int]:
-    """The rowids of the newest ``limit`` rows of ``table`` matching ``expression`` (below ``below``), newest first."""
+async def _newest_ids(table: str, expression: str, limit: int, below: int | None = None,
+                      span: IdSpan | None = None) -> list[int]:
+    """The rowids of the newest ``limit`` rows of ``table`` matching ``expression`` (below ``below``, in ``span``),
+    newest first."""
     bound = "" if below is None else " AND rowid < {}"
-    rows = await Letter.raw(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH {{}}{bound} ORDER BY rowid DESC"
-                            " LIMIT {}", expression, *([] if below is None else [below]), limit)
+    within, values = _span_sql(span)
+    rows = await Letter.raw(f"SELECT rowid AS id FROM {table} WHERE {table} MATCH {{}}{bound}{within}"
+                            " ORDER BY rowid DESC LIMIT {}", expression, *([] if below is None else [below]),
+                            *values, limit)
     return [row["id"] for row in rows]
 
 
@@ -326,7 +359,7 @@ async def _newest_from_index(plan: _Plan, columns: Sequence, offset: int, size: 
     below: int | None = None
     batch, read = min(wanted, MAX_BATCH), 0
     while True:
-        ids = await _newest_ids(plan.table, plan.expression, batch, below)
+        ids = await _newest_ids(plan.table, plan.expression, batch, below, plan.span)
         if ids:
             found += await Letter.select(*picked).where(*plan.rest, Letter.id.is_in(ids)).order_by(
                 Letter.id, ascending=False)
