@@ -31,7 +31,7 @@ from typing import Any
 
 from piccolo.columns.combination import WhereRaw
 from piccolo.query import OrderByRaw
-from piccolo.query.functions.aggregate import Max, Min
+from piccolo.querystring import QueryString
 
 # terms_of, bigrams and suggestion_terms are used by the mailbox's services as search.*
 from engagement.textsearch import TRIGRAM, bigrams, suggestion_terms, term_occurs, terms_of  # noqa: F401
@@ -66,9 +66,25 @@ async def received_span(start: Any, end: Any) -> IdSpan | None:
 
     A search in one month then reads only that stretch of each term's index, instead of every match from the
     newest down (at 1,000,000 letters 电梯 in one month took 412 ms, most of it collecting 84,388 matches)."""
-    row = await Letter.select(Min(Letter.id, alias="low"), Max(Letter.id, alias="high")).where(
+    # ``id + 0``: PostgreSQL would otherwise answer MIN(id) by walking the primary key from the first letter until
+    # one was received that month (622 ms for a month in the middle of 1,000,000 letters), not the month's range.
+    row = await Letter.select(QueryString('MIN("mailbox_letter"."id" + 0)', alias="low"),
+                              QueryString('MAX("mailbox_letter"."id" + 0)', alias="high")).where(
         (Letter.received_at >= start) & (Letter.received_at < end)).first()
     return None if row is None or row["low"] is None else IdSpan(int(row["low"]), int(row["high"]))
+
+
+def received_within(start: Any, end: Any, span: IdSpan) -> list:
+    """The conditions of a month of receipt whose letters' ids are ``span``: the ids, for the indexes, and the
+    month itself, checked on the letters found. PostgreSQL multiplies the two ranges' selectivities as if they
+    were independent (1% of 1%), expects a handful of letters, and reads the whole month to sort it (35 ms at
+    1,000,000) instead of walking its ids newest first (0.4 ms): there the month is written so that no index
+    and no statistics match it (``received_at + interval '0 seconds'``, as ``id + 0`` elsewhere)."""
+    ids = [Letter.id >= span.low, Letter.id <= span.high]
+    if _is_sqlite():
+        return [*ids, Letter.received_at >= start, Letter.received_at < end]
+    shifted = "(\"mailbox_letter\".\"received_at\" + interval '0 seconds')"
+    return [*ids, WhereRaw(f"{shifted} >= {{}}", start), WhereRaw(f"{shifted} < {{}}", end)]
 
 
 def _span_sql(span: IdSpan | None) -> tuple[str, list[int]]:

@@ -123,10 +123,9 @@ async def search_published(q: str | None = None, category: str | None = None, de
         filters.append(Letter.department.slug == department)
     ids = None
     if (months := month_range(month)) is not None:
-        filters.extend([Letter.received_at >= months[0], Letter.received_at < months[1]])
         if (ids := await search.received_span(*months)) is None:
             return Page(items=[], total=0, page=number, page_size=size)  # no letter was received that month
-        filters.extend([Letter.id >= ids.low, Letter.id <= ids.high])  # the same letters: their ids, for the indexes
+        filters.extend(search.received_within(*months, ids))
     if (months := month_range(published_month)) is not None:
         filters.extend([Letter.published_at >= months[0], Letter.published_at < months[1]])
     # Newest letters first by id (the search index's order), so a page of a common term needs no sort of all matches.
