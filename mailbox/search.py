@@ -197,16 +197,41 @@ async def newest_matches(columns: Sequence, filters: list, terms: list[str], off
             return rows
     if len(terms) < 2 or _is_sqlite():
         return await Letter.select(*columns).where(*where).order_by(Letter.id, ascending=False).limit(size).offset(offset)
-    window = WhereRaw("\"mailbox_letter\".\"id\" > (SELECT max(id) FROM mailbox_letter) - {}", NEWEST_WINDOW)
-    rows = await Letter.select(*columns).where(*where, window).order_by(
+    rows = await Letter.select(*columns).where(*where, _newest_window(NEWEST_WINDOW)).order_by(
         Letter.id, ascending=False).limit(size).offset(offset)
     if len(rows) == size:
         return rows
+    if offset and (wider := await _window_for(where, offset + size)) is not None:
+        # A deeper page of terms that are common together: walking a wider stretch of the newest letters costs
+        # tens of milliseconds where intersecting the terms reads every letter having both (84,388 for 电梯
+        # 补贴: 2.8 s at page 100).
+        rows = await Letter.select(*columns).where(*where, _newest_window(wider)).order_by(
+            Letter.id, ascending=False).limit(size).offset(offset)
+        if len(rows) == size:
+            return rows
     if (words := all_words_condition(terms)) is not None:
         # The words' index alone: the terms' pg_trgm indexes would add every letter holding either term.
         where = [*filters, words, *(_exact_unindexed(term) for term in terms if len(term) > 2)]
     return await Letter.select(*columns).where(*where).order_by(
         OrderByRaw("\"mailbox_letter\".\"id\" + 0"), ascending=False).limit(size).offset(offset)
+
+
+WIDEST_WINDOW = 100_000  # PostgreSQL: the most newest letters a deeper page of several terms walks
+
+
+def _newest_window(letters: int) -> WhereRaw:
+    return WhereRaw("\"mailbox_letter\".\"id\" > (SELECT max(id) FROM mailbox_letter) - {}", letters)
+
+
+async def _window_for(where: list, wanted: int) -> int | None:
+    """PostgreSQL: how many of the newest letters likely hold ``wanted`` matches of ``where``, from the density of
+    matches among the newest NEWEST_WINDOW (one count over those); None when that is more than WIDEST_WINDOW
+    (rare terms: intersecting their indexes reads few letters then)."""
+    found = await Letter.count().where(*where, _newest_window(NEWEST_WINDOW))
+    if not found:
+        return None
+    letters = int(wanted * NEWEST_WINDOW / found * 1.25) + 1
+    return letters if letters <= WIDEST_WINDOW else None
 
 
 def _exact_unindexed(term: str) -> WhereRaw:

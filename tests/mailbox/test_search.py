@@ -174,3 +174,36 @@ async def test_a_filtered_search_estimates_its_total_among_the_letters_the_filte
         assert await total(category="complaint") == 7  # 2 matches in ids 10-12 of complaints in ids 2-12: 7.3
     # Estimated, not counted: at 1,000,000 letters counting every match of a filtered search took 1.5-6 s.
     assert not [statement for statement in statements if 'COUNT(*) AS "count"' in statement]
+
+
+async def test_pages_beyond_the_search_window_are_empty_and_keep_the_total(client, cast, monkeypatch):
+    """Pages reach the newest SEARCH_WINDOW matches of a search; deeper ones (and any page after the last)
+    answer no letters with the same total as the first page, without reading every match."""
+    for index in range(3):
+        await factories.published_letter(cast, subject=f"电梯维修{index}")
+    monkeypatch.setattr("mailbox.services.publication.SEARCH_WINDOW", 2)
+
+    async def page(number: int, **params) -> tuple[int, int]:
+        answer = (await client.get("/api/v1/letters", params={"q": "电梯", "page_size": 2, "page": number,
+                                                             **params})).json()
+        return len(answer["items"]), answer["total"]
+
+    assert await page(1) == (2, 3)
+    assert await page(2) == (0, 3)  # letters 3 and beyond are outside the window
+    assert await page(50, department="fgw") == (0, 3)
+    monkeypatch.setattr("mailbox.services.publication.SEARCH_WINDOW", 10_000)
+    assert await page(2) == (1, 3)
+    assert await page(7) == (0, 3)  # after the last page
+
+
+async def test_a_deeper_page_of_several_common_terms_is_the_right_one(client, cast, monkeypatch):
+    """PostgreSQL looks through the newest NEWEST_WINDOW letters first, then through a wider stretch sized by
+    how densely the terms occur there, before intersecting the terms' indexes: the same letters either way."""
+    numbers = [await factories.published_letter(cast, subject=f"电梯加装补贴{index}") for index in range(8)]
+    await factories.published_letter(cast, subject="公交线路")  # not a match, the newest letter
+    monkeypatch.setattr("mailbox.search.NEWEST_WINDOW", 3)
+    newest_first = numbers[::-1]
+    for page in (1, 2, 3, 4):
+        answer = (await client.get("/api/v1/letters", params={"q": "电梯 补贴", "page_size": 2, "page": page})).json()
+        assert [item["tracking_number"] for item in answer["items"]] == newest_first[(page - 1) * 2:page * 2]
+        assert answer["total"] == 8
