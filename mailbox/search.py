@@ -46,6 +46,7 @@ WORD_VECTOR = "to_tsvector('simple', \"mailbox_letter\".\"search_bigrams\")"
 CHINESE_TERM = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]{2,}")  # Han characters only
 EXACT_COUNT_BELOW = 2_000
 NEWEST_WINDOW = 4_000  # letters (by id) a search with several terms first looks through
+WIDEST_WINDOW = 100_000  # PostgreSQL: the most newest letters a deeper page of several terms walks
 TRIGRAMS, BIGRAMS = "mailbox_letter_fts", "mailbox_letter_bigram"  # SQLite's FTS5 tables (migration ...26t10_07_32)
 MAX_BATCH = 2_000  # SQLite: index rows a page reads at a time
 SCAN_LIMIT = 8_000  # SQLite: index rows a page reads before it leaves the search to SQLite's own plan
@@ -214,9 +215,6 @@ async def newest_matches(columns: Sequence, filters: list, terms: list[str], off
         where = [*filters, words, *(_exact_unindexed(term) for term in terms if len(term) > 2)]
     return await Letter.select(*columns).where(*where).order_by(
         OrderByRaw("\"mailbox_letter\".\"id\" + 0"), ascending=False).limit(size).offset(offset)
-
-
-WIDEST_WINDOW = 100_000  # PostgreSQL: the most newest letters a deeper page of several terms walks
 
 
 def _newest_window(letters: int) -> WhereRaw:
