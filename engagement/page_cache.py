@@ -211,8 +211,8 @@ def count_view(scope: Scope) -> None:
     global _scheduled_flush
     loop = asyncio.get_running_loop()
     if _scheduled_flush is None or _scheduled_flush.when() < loop.time():
-        # (a handle whose time has passed belongs to a loop that stopped before it ran: tests run several loops)
-        # In a context of its own, not the request's: the flush belongs to no request.
+        # A handle whose time has passed belongs to a loop that stopped before it ran (tests run several loops).
+        # The flush runs in a context of its own: it belongs to no request.
         _scheduled_flush = loop.call_later(HIT_FLUSH_SECONDS, _start_flush, context=contextvars.Context())
 
 

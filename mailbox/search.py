@@ -238,7 +238,7 @@ def _exact_unindexed(term: str) -> WhereRaw:
     return WhereRaw(f"(\"mailbox_letter\".\"search_text\" || '') LIKE {_constant(_like_pattern(term))} ESCAPE '\\'")
 
 
-async def total_matches(where: list, rows: list[dict], offset: int, size: int, filters: Sequence = ()) -> int:
+async def total_matches(where: list, rows: list[dict], offset: int, size: int, filters: Sequence) -> int:
     """How many published letters match ``where`` (the ``filters`` and the search terms), given the page just
     read from it (newest first by id, after ``offset`` others). One query, whatever the answer.
 
@@ -257,8 +257,7 @@ async def total_matches(where: list, rows: list[dict], offset: int, size: int, f
     else:
         known, oldest_seen = None, rows[-1]["id"] if rows else None
     capped = Letter.select(Letter.id).where(*where).limit(EXACT_COUNT_BELOW + 1).querystrings[0]
-    allowed = list(filters) or [Letter.published == True]  # noqa: E712
-    oldest, newest = (Letter.select(Letter.id).where(*allowed).order_by(Letter.id, ascending=ascending).limit(1)
+    oldest, newest = (Letter.select(Letter.id).where(*filters).order_by(Letter.id, ascending=ascending).limit(1)
                       .querystrings[0] for ascending in (True, False))
     # CASE runs the count's subquery only in its own branch (both engines).
     answer = (await Letter.raw(

@@ -121,6 +121,7 @@ async def search_published(q: str | None = None, category: str | None = None, de
     number, size = page_numbers(page, page_size)
     terms = search.terms_of(q)
     filters = [Letter.published == True]  # noqa: E712
+    searched = bool(terms or category or department or month or published_month)
     if category:
         if category not in CATEGORY_LABELS:
             raise InvalidInput(_("Unknown category."))
@@ -136,7 +137,6 @@ async def search_published(q: str | None = None, category: str | None = None, de
         filters.extend([Letter.published_at >= months[0], Letter.published_at < months[1]])
     # Newest letters first by id (the search index's order), so a page of a common term needs no sort of all matches.
     where = [*filters, *(search.term_condition(term, ids) for term in terms)]
-    searched = bool(terms) or len(filters) > 1
     offset = (number - 1) * size
     if searched and offset >= SEARCH_WINDOW:
         rows = []  # beyond the newest SEARCH_WINDOW matches: narrow the search (a month, a department)
